@@ -3,24 +3,34 @@ import type { Client } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { encryptionKey, spApiCredentials, type Config } from '../config';
 import { schema, type Db } from '../db/client';
-import { jsonLogger, type ActivityDeps } from '../activities/deps';
+import { jsonLogger, type ActivityDeps, type Logger, type Sealer } from '../activities/deps';
 import { createSpApiAppPort, createSpApiPort } from '../spapi/adapter';
 import { createSealer } from '../spapi/secrets';
 
-export function buildActivityDeps(config: Config, db: Db, workflowClient: Client): ActivityDeps {
-  const { key, keyId } = encryptionKey(config);
-  const sealer = createSealer(key, keyId);
-  const { clientId, clientSecret } = spApiCredentials(config);
+export interface RealDepsInput {
+  db: Db;
+  sealer: Sealer;
+  clientId: string;
+  clientSecret: string;
+  /** Simulator URL; undefined talks to Amazon. */
+  endpoint?: string;
+  workflowClient: Client;
+  taskQueue: string;
+  log: Logger;
+}
+
+/** Activity dependencies from explicit values (tests, benchmarks and the config wrapper below). */
+export function createActivityDeps(input: RealDepsInput): ActivityDeps {
+  const { db, sealer, clientId, clientSecret, endpoint } = input;
   const clock = () => new Date();
-  const log = jsonLogger(config.LOG_LEVEL);
   return {
     db,
     sealer,
     clock,
-    log,
-    workflowClient,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    spApiApp: createSpApiAppPort({ clientId, clientSecret, endpoint: config.SPAPI_ENDPOINT }),
+    log: input.log,
+    workflowClient: input.workflowClient,
+    taskQueue: input.taskQueue,
+    spApiApp: createSpApiAppPort({ clientId, clientSecret, endpoint, db }),
     async spApiFor(connectionId: string) {
       const [row] = await db.select().from(schema.connections).where(eq(schema.connections.id, connectionId));
       if (!row) throw new Error(`Unknown connection "${connectionId}"`);
@@ -31,10 +41,26 @@ export function buildActivityDeps(config: Config, db: Db, workflowClient: Client
         refreshToken: sealer.open(row.refreshTokenEnc),
         clientId,
         clientSecret,
-        endpoint: config.SPAPI_ENDPOINT,
+        endpoint,
         db,
         clock,
       });
     },
   };
+}
+
+/** Activity dependencies from validated config. */
+export function buildActivityDeps(config: Config, db: Db, workflowClient: Client): ActivityDeps {
+  const { key, keyId } = encryptionKey(config);
+  const { clientId, clientSecret } = spApiCredentials(config);
+  return createActivityDeps({
+    db,
+    sealer: createSealer(key, keyId),
+    clientId,
+    clientSecret,
+    endpoint: config.SPAPI_ENDPOINT,
+    workflowClient,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    log: jsonLogger(config.LOG_LEVEL),
+  });
 }
