@@ -11,10 +11,8 @@ export interface Logger {
 }
 
 /** Seals and opens secrets (refresh tokens, buyer PII) stored in Postgres. */
-export interface Sealer {
-  seal(plain: string): string;
-  open(sealed: string): string;
-}
+export type { Sealer } from '../spapi/secrets';
+import type { Sealer } from '../spapi/secrets';
 
 export interface ActivityDeps {
   db: Db;

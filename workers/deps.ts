@@ -5,6 +5,7 @@ import { encryptionKey, spApiCredentials, type Config } from '../config';
 import { schema, type Db } from '../db/client';
 import { jsonLogger, type ActivityDeps, type Logger, type Sealer } from '../activities/deps';
 import { createSpApiAppPort, createSpApiPort } from '../spapi/adapter';
+import type { SpApiPort } from '../spapi/port';
 import { createSealer } from '../spapi/secrets';
 
 export interface RealDepsInput {
@@ -23,6 +24,9 @@ export interface RealDepsInput {
 export function createActivityDeps(input: RealDepsInput): ActivityDeps {
   const { db, sealer, clientId, clientSecret, endpoint } = input;
   const clock = () => new Date();
+  // One port per connection keeps its LWA access token between activities; a new sealed
+  // refresh token (re-authorisation) builds a new port. Only a cache: nothing here must hold across workers.
+  const ports = new Map<string, { sealed: string; port: SpApiPort }>();
   return {
     db,
     sealer,
@@ -35,7 +39,9 @@ export function createActivityDeps(input: RealDepsInput): ActivityDeps {
       const [row] = await db.select().from(schema.connections).where(eq(schema.connections.id, connectionId));
       if (!row) throw new Error(`Unknown connection "${connectionId}"`);
       if (!row.refreshTokenEnc) throw new Error(`Connection "${connectionId}" has no refresh token yet: complete authorisation first`);
-      return createSpApiPort({
+      const cached = ports.get(connectionId);
+      if (cached && cached.sealed === row.refreshTokenEnc) return cached.port;
+      const port = createSpApiPort({
         connectionId,
         region: row.region as 'eu' | 'na' | 'fe',
         refreshToken: sealer.open(row.refreshTokenEnc),
@@ -45,6 +51,8 @@ export function createActivityDeps(input: RealDepsInput): ActivityDeps {
         db,
         clock,
       });
+      ports.set(connectionId, { sealed: row.refreshTokenEnc, port });
+      return port;
     },
   };
 }

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { after } from 'node:test';
 import postgres from 'postgres';
 import { closeDb, migrateDb, openDb, type Db } from '../../db/client';
 import { startEmbeddedPostgres } from '../../db/embedded';
@@ -19,6 +20,13 @@ export interface TestDatabase {
 }
 
 let ownPostgres: Promise<string> | undefined;
+const ownServices: Array<() => Promise<void>> = [];
+
+// A file run on its own started its own servers: stop them when the file's tests are done
+// (child processes would otherwise keep the test process alive).
+after(async () => {
+  for (const stop of ownServices.splice(0).reverse()) await stop().catch(() => {});
+});
 
 async function serverUrl(): Promise<string> {
   const fromRunner = process.env.CONDUIT_TEST_DATABASE_URL;
@@ -26,7 +34,7 @@ async function serverUrl(): Promise<string> {
   ownPostgres ??= (async () => {
     const port = 55000 + Math.floor(Math.random() * 2000);
     const pg = await startEmbeddedPostgres({ dataDir: path.join('.data', `test-pg-${port}`), port });
-    process.once('exit', () => void pg.stop());
+    ownServices.push(() => pg.stop());
     return pg.url;
   })();
   return ownPostgres;
@@ -63,7 +71,7 @@ export async function temporalAddress(): Promise<string> {
   ownTemporal ??= (async () => {
     const port = 57000 + Math.floor(Math.random() * 1000);
     const server = await provisionTemporal({ namespace: 'default', port, uiPort: port + 1000, cliPath: process.env.TEMPORAL_CLI_PATH });
-    process.once('beforeExit', () => void server.stop());
+    ownServices.push(() => server.stop());
     return server.address;
   })();
   return ownTemporal;
