@@ -92,7 +92,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       marketplaceIds: [UK_MARKETPLACE],
       storeName: 'Conduit Test Store',
       clientId: app.clientId,
-      roles: (opts.roles ?? [...CONDUIT_ROLES]).map((r) => r.replace(/ \(Restricted\)$/, '')),
+      roles: opts.roles ?? [...CONDUIT_ROLES],
       catalogue,
     });
     if (!seller.refreshToken) throw new Error('simulator did not return a refresh token for the seeded seller');
