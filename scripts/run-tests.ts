@@ -82,8 +82,8 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => process.exit(code),
-  (err: Error) => {
-    console.error(`Test setup failed: ${err.message}`);
+  (err: unknown) => {
+    console.error(`Test setup failed: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   },
 );

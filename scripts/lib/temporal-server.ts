@@ -136,6 +136,10 @@ async function startCli(cli: string, address: string, opts: StartOptions): Promi
   }
   if (opts.codecEndpoint) args.push('--ui-codec-endpoint', opts.codecEndpoint);
   const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+  // Never leave an orphan dev server behind when this process ends, however it ends normally.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  child.once('exit', () => process.removeListener('exit', reap));
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
   child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
