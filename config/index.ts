@@ -53,6 +53,8 @@ const envSchema = z.object({
   }),
   CONDUIT_ENCRYPTION_KEY_ID: z.string().min(1).default('k1'),
   CODEC_SERVER_PORT: port(8234),
+  /** Where Amazon's ORDER_CHANGE notifications are received (0 = off). */
+  NOTIFICATION_RECEIVER_PORT: z.coerce.number().int().min(0).max(65535).default(8235),
   CODEC_SERVER_TOKEN: optionalText,
   ORDER_POLL_INTERVAL: duration('5m'),
   FBA_SYNC_INTERVAL: duration('30m'),

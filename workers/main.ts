@@ -10,6 +10,7 @@ import { exitWithClearError } from '../scripts/lib/cli-errors';
 import { startDatabase } from '../scripts/lib/runtime';
 import { provisionTemporal } from '../scripts/lib/temporal-server';
 import { buildActivityDeps } from './deps';
+import { startNotificationReceiver } from './notifications';
 import { createConduitWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -25,11 +26,18 @@ async function main(): Promise<void> {
     { address, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, encryption: { key, keyId } },
     buildActivityDeps(config, database.db, workflowClient),
   );
+  // Amazon's ORDER_CHANGE notifications: new orders in seconds; polling stays the safety net.
+  const notifications =
+    config.NOTIFICATION_RECEIVER_PORT > 0
+      ? await startNotificationReceiver({ port: config.NOTIFICATION_RECEIVER_PORT, workflowClient, taskQueue: config.TEMPORAL_TASK_QUEUE })
+      : undefined;
+  if (notifications) console.log(`ORDER_CHANGE notifications received on ${notifications.url}`);
   const stop = () => worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   console.log(`Conduit worker on task queue "${config.TEMPORAL_TASK_QUEUE}" at ${address}`);
   await worker.run();
+  await notifications?.close();
   await connection.close();
   await clientConnection.close();
   await database.stop();
