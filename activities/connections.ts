@@ -12,6 +12,8 @@ export interface ConnectionInput {
   grantedScopes: string[];
   /** Sealed by the caller's Sealer before it enters workflow history? No: sealed here, passed only as sealed text. */
   refreshTokenSealed?: string;
+  /** MWS connections: when the last order MWS delivered was placed (the migration backfills from there). */
+  lastMwsOrderAt?: string;
 }
 
 export function createConnectionActivities(deps: Pick<ActivityDeps, 'db' | 'clock' | 'log'>) {
@@ -28,13 +30,22 @@ export function createConnectionActivities(deps: Pick<ActivityDeps, 'db' | 'cloc
           apiKind: input.apiKind,
           grantedScopes: input.grantedScopes,
           refreshTokenEnc: input.refreshTokenSealed ?? null,
+          authorisedAt: input.refreshTokenSealed ? deps.clock() : null,
+          lastMwsOrderAt: input.lastMwsOrderAt ? new Date(input.lastMwsOrderAt) : null,
         })
         .onConflictDoUpdate({
           target: schema.connections.id,
           set: {
             marketplaceIds: input.marketplaceIds,
             grantedScopes: input.grantedScopes,
-            ...(input.refreshTokenSealed ? { refreshTokenEnc: input.refreshTokenSealed } : {}),
+            ...(input.lastMwsOrderAt ? { lastMwsOrderAt: new Date(input.lastMwsOrderAt) } : {}),
+            ...(input.refreshTokenSealed
+              ? {
+                  refreshTokenEnc: input.refreshTokenSealed,
+                  // A new token is a new consent; the same token again (a re-run) keeps the consent time.
+                  authorisedAt: sql`case when ${schema.connections.refreshTokenEnc} is distinct from excluded.refresh_token_enc then now() else ${schema.connections.authorisedAt} end`,
+                }
+              : {}),
             updatedAt: deps.clock(),
           },
         })

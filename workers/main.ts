@@ -10,6 +10,7 @@ import { exitWithClearError } from '../scripts/lib/cli-errors';
 import { startDatabase } from '../scripts/lib/runtime';
 import { provisionTemporal } from '../scripts/lib/temporal-server';
 import { buildActivityDeps } from './deps';
+import { ensureConnectionWorkflows } from '../activities/auth';
 import { startNotificationReceiver } from './notifications';
 import { createConduitWorker } from './worker';
 
@@ -32,6 +33,9 @@ async function main(): Promise<void> {
       ? await startNotificationReceiver({ port: config.NOTIFICATION_RECEIVER_PORT, workflowClient, taskQueue: config.TEMPORAL_TASK_QUEUE })
       : undefined;
   if (notifications) console.log(`ORDER_CHANGE notifications received on ${notifications.url}`);
+  // Every connection has its connection workflow, so AccessDenied always has somewhere to go.
+  const connections = await ensureConnectionWorkflows(workflowClient, config.TEMPORAL_TASK_QUEUE, database.db);
+  if (connections.length) console.log(`Connection workflows running for: ${connections.join(', ')}`);
   const stop = () => worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

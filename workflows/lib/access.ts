@@ -46,6 +46,8 @@ export async function withAccess<T>(connectionId: string, step: () => Promise<T>
       if (failure?.type !== 'AccessDenied' || !failure.scope) throw err;
       const scope = failure.scope;
       reauthorisedScopes.delete(scope);
+      // Taken before signalling: the connection workflow may answer `reauthorised` in the same activation that resolves the signal.
+      const seen = generation;
       hooks.onBlocked?.(scope, failure.operation);
       await getExternalWorkflowHandle(connectionWorkflowId(connectionId)).signal(accessDeniedSignal, {
         scope,
@@ -53,7 +55,6 @@ export async function withAccess<T>(connectionId: string, step: () => Promise<T>
         workflowId: workflowInfo().workflowId,
         message: failure.message,
       });
-      const seen = generation;
       await condition(() => generation > seen && reauthorisedScopes.has(scope));
       hooks.onResumed?.(scope);
     }
