@@ -35,24 +35,24 @@ export type ChecklistFacts = {
 export type ChecklistItem = { id: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8; title: string; passed: boolean; detail: string; fix: string | null };
 
 /**
- * The Conduit commands the checklist tells operators to run; the CLI implements exactly these verbs.
- * `<id>` is the connection id, filled in by the checklist.
+ * The Conduit commands the checklist tells operators to run: real `npm run conduit` verbs
+ * (scripts/conduit.ts). `<id>` is the connection id, filled in by the checklist.
  */
 export const CONDUIT_COMMANDS = {
-  reauthorise: 'conduit connection reauthorise <id>',
-  probeScopes: 'conduit scopes probe <id>',
-  reconcileSkus: 'conduit skus reconcile <id>',
-  separatePools: 'conduit stock separate-pools <id> --on',
-  resetRouting: 'conduit routing reset <id>',
-  migrateFromMws: 'conduit connection migrate-from-mws <id>',
-  testOrder: 'conduit test-order <id>',
-  scheduleFeeds: 'conduit feeds schedule <id> --window 22-06 --pause-stock-sync',
-  acknowledgeFbaLag: 'conduit fba acknowledge-lag <id>',
+  reauthorise: 'npm run conduit -- reauth url --connection <id>',
+  probeScopes: 'npm run conduit -- checklist --connection <id>',
+  reconcileSkus: 'npm run conduit -- reconcile --connection <id> --report-only',
+  separatePools: 'npm run conduit -- schedules trigger --kind fba-sync --connection <id>',
+  resetRouting: 'npm run conduit -- connection reset-routing --connection <id>',
+  migrateFromMws: 'npm run conduit -- migrate-mws --connection <id>',
+  testOrder: 'npm run conduit -- checklist --connection <id> --place-test-order',
+  scheduleFeeds: 'npm run conduit -- listings schedule --connection <id> --window 22-06',
+  acknowledgeFbaLag: 'npm run conduit -- checklist --connection <id> --acknowledge-fba-lag',
 } as const;
 
 /** A checklist command with the connection id filled in. */
 export function conduitCommand(name: keyof typeof CONDUIT_COMMANDS, connectionId: string): string {
-  return CONDUIT_COMMANDS[name].replace('<id>', connectionId);
+  return CONDUIT_COMMANDS[name].replaceAll('<id>', connectionId);
 }
 
 /** Catalogues at or above this size need feeds staggered from stock sync (the guide's DIY limit is < 500 SKUs). */

@@ -14,7 +14,7 @@ import { despatchUpdate, orderStatusQuery, type DespatchRequest } from '../workf
 import { openOperatorSession, resolveConnectionId } from './lib/operator-session';
 import { checkOrderFlags, exitForCli, orderWorkflowIdFor, UsageError } from './order-status';
 
-const usage = `Usage: tsx scripts/despatch.ts --order <id> --carrier <code> --service <name> --tracking <number> --ship-date <ISO> --line <orderItemId>:<qty> [...]
+export const usage = `Usage: tsx scripts/despatch.ts --order <id> --carrier <code> --service <name> --tracking <number> --ship-date <ISO> --line <orderItemId>:<qty> [...]
 
 Options:
   --order <id>            Amazon order id (3-7-7 digits)                                   required
@@ -59,7 +59,8 @@ export function despatchFromFlags(values: Record<string, string | string[] | boo
   };
 }
 
-async function main(argv: string[]): Promise<number> {
+/** `despatch`: sends one package; 0 accepted, 1 refused by the order or Amazon, UsageError for bad flags. */
+export async function run(argv: string[]): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -122,7 +123,7 @@ async function main(argv: string[]): Promise<number> {
       }
       await new Promise((r) => setTimeout(r, 500));
     }
-    console.log(`Not confirmed yet (Amazon may be throttling); follow it with: tsx scripts/order-status.ts --order ${amazonOrderId}`);
+    console.log(`Not confirmed yet (Amazon may be throttling); follow it with: npm run conduit -- order status --order ${amazonOrderId}`);
     return 0;
   } finally {
     await session.close();
@@ -130,7 +131,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
+  run(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => exitForCli(err, usage),
   );

@@ -11,9 +11,10 @@ import { schema, type Db } from '../db/client';
 import { isAmazonOrderId, isMarketplaceId } from '../domain/routing';
 import { orderStatusQuery, orderWorkflowId, type OrderStatus } from '../workflows/contracts/orders';
 import { exitWithClearError } from './lib/cli-errors';
+import { UsageError } from './lib/connection-cli';
 import { openOperatorSession, resolveConnectionId } from './lib/operator-session';
 
-const usage = `Usage: tsx scripts/order-status.ts --order <amazon order id> [options]
+export const usage = `Usage: tsx scripts/order-status.ts --order <amazon order id> [options]
 
 Options:
   --order <id>          Amazon order id, 3-7-7 digits (e.g. 202-1234567-1234567)   required
@@ -23,8 +24,8 @@ Options:
   --help
 `;
 
-/** A bad command line: printed with the usage, exit code 2. */
-export class UsageError extends Error {}
+/** A bad command line: printed with the usage, exit code 2 (one class for every operator script). */
+export { UsageError };
 
 /** Exits 2 with the message and usage for a UsageError; otherwise defers to the shared clear-error exit. */
 export function exitForCli(err: unknown, text: string): never {
@@ -82,7 +83,8 @@ export function formatOrderStatus(s: OrderStatus): string {
   return out.join('\n');
 }
 
-async function main(argv: string[]): Promise<void> {
+/** `order status`: prints the order's status; 0 when it could be read. */
+export async function run(argv: string[]): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -94,7 +96,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (values.help) {
     console.log(usage);
-    return;
+    return 0;
   }
   const amazonOrderId = checkOrderFlags(values.order, values.marketplace);
   const session = await openOperatorSession();
@@ -110,9 +112,15 @@ async function main(argv: string[]): Promise<void> {
       throw err;
     }
     console.log(values.json ? JSON.stringify(status, null, 2) : formatOrderStatus(status));
+    return 0;
   } finally {
     await session.close();
   }
 }
 
-if (require.main === module) main(process.argv.slice(2)).catch((err: unknown) => exitForCli(err, usage));
+if (require.main === module) {
+  run(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => exitForCli(err, usage),
+  );
+}

@@ -45,6 +45,10 @@ export interface StackOptions {
   seedConduit?: boolean;
   connectionId?: string;
   log?: Logger;
+  /** Use this Temporal server instead of the shared one (e.g. a dev server started with a codec endpoint). */
+  temporalAddress?: string;
+  /** The payload key (default: 32 random bytes), e.g. to start a codec server before the stack. */
+  encryptionKey?: Buffer;
 }
 
 export interface Stack {
@@ -58,6 +62,12 @@ export interface Stack {
   sellerId: string;
   marketplaceId: string;
   app: { clientId: string; clientSecret: string; applicationId: string };
+  /** The test database's URL (DATABASE_URL for a script run against this stack). */
+  databaseUrl: string;
+  /** Temporal server address (TEMPORAL_ADDRESS). */
+  temporalAddress: string;
+  /** The payload/refresh-token key in base64 and its id (CONDUIT_ENCRYPTION_KEY / CONDUIT_ENCRYPTION_KEY_ID). */
+  encryption: { keyBase64: string; keyId: string };
   deps: ActivityDeps;
   worker: Worker;
   notifications?: NotificationReceiver;
@@ -97,7 +107,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     });
     if (!seller.refreshToken) throw new Error('simulator did not return a refresh token for the seeded seller');
 
-    const key = randomBytes(32);
+    const key = opts.encryptionKey ?? randomBytes(32);
     const sealer = createSealer(key, 'test');
     const connectionId = opts.connectionId ?? 'uk-main';
     const db = database.db;
@@ -112,7 +122,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     });
     if (opts.seedConduit ?? true) await seedConduitCatalogue(db, connectionId, catalogue);
 
-    const address = await temporalAddress();
+    const address = opts.temporalAddress ?? (await temporalAddress());
     const connection = await Connection.connect({ address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, dataConverter: conduitDataConverter(key, 'test') });
@@ -159,6 +169,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       sellerId,
       marketplaceId: UK_MARKETPLACE,
       app: { clientId: app.clientId, clientSecret: app.clientSecret, applicationId: app.applicationId },
+      databaseUrl: database.url,
+      temporalAddress: address,
+      encryption: { keyBase64: key.toString('base64'), keyId: 'test' },
       deps,
       worker,
       notifications,

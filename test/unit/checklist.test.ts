@@ -35,7 +35,7 @@ test('a blocked Orders scope fails check 1 with the symptom and the re-authorise
   assert.equal(i.passed, false);
   assert.match(i.detail, /Orders is missing \(Tracking fails to push; FBM orders stay Unshipped in Seller Central; granted by role Inventory and Order Tracking/);
   assert.match(i.fix ?? '', /do not create a new one/);
-  assert.match(i.fix ?? '', /`conduit connection reauthorise conn-uk-1`/);
+  assert.match(i.fix ?? '', /`npm run conduit -- reauth url --connection conn-uk-1`/);
   assert.equal(readyToLaunch(runChecklist({ ...healthy, scopes: { granted: [], blocked: [] } })), false);
 });
 
@@ -44,7 +44,7 @@ test("a trailing space on an Amazon SKU fails check 2 and names it", () => {
   assert.equal(i.passed, false);
   assert.match(i.detail, /Amazon "MUG-RED·" vs Conduit "MUG-RED" \(trailing-space\)/);
   assert.match(i.detail, /"MUG-GREEN"/);
-  assert.match(i.fix ?? '', /conduit skus reconcile conn-uk-1/);
+  assert.match(i.fix ?? '', /npm run conduit -- reconcile --connection conn-uk-1 --report-only/);
   assert.equal(item({ ...healthy, catalogue: { conduitSkus: ['A'], amazonSkus: [] } }, 2).passed, false);
 });
 
@@ -52,7 +52,7 @@ test('hybrid FBA+FBM SKUs sharing one stock figure fail check 3', () => {
   const i = item({ ...healthy, separateStockPools: false }, 3);
   assert.equal(i.passed, false);
   assert.match(i.detail, /oversell/);
-  assert.match(i.fix ?? '', /conduit stock separate-pools conn-uk-1 --on/);
+  assert.match(i.fix ?? '', /npm run conduit -- schedules trigger --kind fba-sync --connection conn-uk-1/);
   assert.equal(item({ ...healthy, separateStockPools: false, hybridSkus: [] }, 3).passed, true);
 });
 
@@ -62,7 +62,7 @@ test('routing that would allocate stock for shipped orders, or hide FBA orders, 
   assert.equal(i.passed, false);
   assert.match(i.detail, /SHIPPED status are downloaded as new work/);
   assert.match(i.detail, /FBA orders are not downloaded at all/);
-  assert.match(i.fix ?? '', /conduit routing reset conn-uk-1/);
+  assert.match(i.fix ?? '', /npm run conduit -- connection reset-routing --connection conn-uk-1/);
   assert.match(item({ ...healthy, downloadRules: { fbmStatuses: ['PARTIALLY_SHIPPED'], fbaStatuses: 'ALL' } }, 4).detail, /Unshipped status are not downloaded/);
 });
 
@@ -70,7 +70,7 @@ test('an MWS connection fails check 5 and is migrated, not patched', () => {
   const i = item({ ...healthy, apiKind: 'MWS' }, 5);
   assert.equal(i.passed, false);
   assert.match(i.detail, /hours late/);
-  assert.match(i.fix ?? '', /migrate-from-mws conn-uk-1.*Do not try to patch/);
+  assert.match(i.fix ?? '', /npm run conduit -- migrate-mws --connection conn-uk-1.*Do not try to patch/);
 });
 
 test('check 6 wants Shipped in Seller Central, not just despatched in Conduit', () => {
@@ -84,7 +84,7 @@ test('check 7 fails for a feed window in peak hours, or no window, or a large ca
   const peak = item({ ...healthy, feedSchedule: { window: { startHour: 20, endHour: 2, timeZone: 'Europe/London' }, stockSyncPausedDuringFeeds: true } }, 7);
   assert.equal(peak.passed, false);
   assert.match(peak.detail, /20:00–02:00 UK overlaps peak hours 08:00–22:00 UK/);
-  assert.match(peak.fix ?? '', /conduit feeds schedule conn-uk-1/);
+  assert.match(peak.fix ?? '', /npm run conduit -- listings schedule --connection conn-uk-1 --window 22-06/);
   assert.equal(item({ ...healthy, feedSchedule: { window: null, stockSyncPausedDuringFeeds: true } }, 7).passed, false);
 
   const big = Array.from({ length: 600 }, (_, n) => `SKU-${n}`);
@@ -99,5 +99,5 @@ test('check 8 needs the FBA lag acknowledged by the operations team', () => {
   const i = item({ ...healthy, fbaLagAcknowledged: false }, 8);
   assert.equal(i.passed, false);
   assert.match(i.detail, /4–6 hours/);
-  assert.match(i.fix ?? '', /conduit fba acknowledge-lag conn-uk-1/);
+  assert.match(i.fix ?? '', /npm run conduit -- checklist --connection conn-uk-1 --acknowledge-fba-lag/);
 });
