@@ -61,25 +61,29 @@ export function createStockLedgerActivities(deps: Pick<ActivityDeps, 'db' | 'log
           applied++;
           const fba = m.pool === 'FBA';
           try {
-            await tx
-              .insert(schema.stockPools)
-              .values({
+            // Update first: Postgres checks CHECK constraints on the proposed INSERT row before ON CONFLICT,
+            // so an upsert would refuse every negative delta (release, despatch, count down) on an existing pool.
+            const updated = await tx
+              .update(schema.stockPools)
+              .set({
+                onHand: sql`${schema.stockPools.onHand} + ${m.onHandDelta}`,
+                allocated: sql`${schema.stockPools.allocated} + ${fba ? 0 : m.allocatedDelta}`,
+                fbaReserved: sql`${schema.stockPools.fbaReserved} + ${fba ? m.allocatedDelta : 0}`,
+                updatedAt: sql`now()`,
+              })
+              .where(and(eq(schema.stockPools.connectionId, connectionId), eq(schema.stockPools.sku, m.sku), eq(schema.stockPools.pool, m.pool)))
+              .returning({ sku: schema.stockPools.sku });
+            if (updated.length === 0) {
+              // First movement of this pool: the new row's checks refuse a negative opening balance.
+              await tx.insert(schema.stockPools).values({
                 connectionId,
                 sku: m.sku,
                 pool: m.pool,
                 onHand: m.onHandDelta,
                 allocated: fba ? 0 : m.allocatedDelta,
                 fbaReserved: fba ? m.allocatedDelta : 0,
-              })
-              .onConflictDoUpdate({
-                target: [schema.stockPools.connectionId, schema.stockPools.sku, schema.stockPools.pool],
-                set: {
-                  onHand: sql`${schema.stockPools.onHand} + ${m.onHandDelta}`,
-                  allocated: sql`${schema.stockPools.allocated} + ${fba ? 0 : m.allocatedDelta}`,
-                  fbaReserved: sql`${schema.stockPools.fbaReserved} + ${fba ? m.allocatedDelta : 0}`,
-                  updatedAt: sql`now()`,
-                },
               });
+            }
           } catch (err) {
             const constraint = constraintOf(err) ?? '';
             if (constraint === 'stock_no_oversell') throw new Refused('OVERSELL', `${m.sku}: ${m.kind} would promise more FBM units than are on hand`);

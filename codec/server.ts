@@ -8,6 +8,8 @@
 import http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
+import { ConfigError, encryptionKey, loadConfig } from '../config';
+import { exitWithClearError } from '../scripts/lib/cli-errors';
 import { AesGcmPayloadCodec } from './payload-codec';
 
 interface JsonPayload {
@@ -100,12 +102,10 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<{ url:
 // Standalone: `npx tsx codec/server.ts` (docker-compose runs it this way).
 if (require.main === module) {
   void (async () => {
-    const { loadConfig, encryptionKey } = await import('../config');
-    const { exitWithClearError } = await import('../scripts/lib/cli-errors');
     try {
       const config = loadConfig();
       const { key, keyId } = encryptionKey(config);
-      if (!config.CODEC_SERVER_TOKEN) throw new (await import('../config')).ConfigError(['CODEC_SERVER_TOKEN: set a random token of at least 16 characters']);
+      if (!config.CODEC_SERVER_TOKEN) throw new ConfigError(['CODEC_SERVER_TOKEN: set a random token of at least 16 characters']);
       const server = await startCodecServer({
         codec: new AesGcmPayloadCodec({ [keyId]: key }, keyId),
         token: config.CODEC_SERVER_TOKEN,

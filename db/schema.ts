@@ -40,6 +40,8 @@ export const connections = pgTable(
     downloadRules: jsonb('download_rules'),
     orderCursor: timestamp('order_cursor', { withTimezone: true }),
     lastMwsOrderAt: timestamp('last_mws_order_at', { withTimezone: true }),
+    /** When the seller last consented (refresh token issued); public-app authorisations expire 365 days later. */
+    authorisedAt: timestamp('authorised_at', { withTimezone: true }),
     fbaLagAcknowledged: boolean('fba_lag_acknowledged').notNull().default(false),
     feedWindow: jsonb('feed_window'),
     createdAt: createdAt(),
@@ -154,6 +156,8 @@ export const orders = pgTable(
     piiPurgedAt: timestamp('pii_purged_at', { withTimezone: true }),
     shippedAt: timestamp('shipped_at', { withTimezone: true }),
     downloadedVia: text('downloaded_via').notNull().default('POLL'),
+    /** Amazon's lastUpdatedTime last handed to the order workflow; a retried download re-sends anything newer. */
+    handedOffUpdatedAt: timestamp('handed_off_updated_at', { withTimezone: true }),
     firstSeenAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -260,6 +264,8 @@ export const listingChanges = pgTable(
     message: text('message'),
     queuedAt: timestamp('queued_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: updatedAt(),
+    /** Feeds this change was sent in without Amazon processing it (cancelled, FATAL); it is rejected after a few. */
+    attempts: integer('attempts').notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.connectionId, t.sku] }),
@@ -286,6 +292,31 @@ export const feeds = pgTable(
   (t) => [index('feeds_connection').on(t.connectionId, t.status)],
 );
 
+/**
+ * Who owns a SKU's listing on Amazon right now: an in-flight bulk feed (FEED) or a recent FBM
+ * quantity push (PUSH). The primary key makes the hand-over atomic: a push never goes out for a
+ * SKU inside a feed in flight, and a feed never takes a SKU whose push Amazon may not have applied.
+ */
+export const skuFeedLocks = pgTable(
+  'sku_feed_locks',
+  {
+    connectionId: text('connection_id').notNull(),
+    sku: text('sku').notNull(),
+    holder: text('holder').notNull(),
+    /** feeds.id of the holding feed (FEED only). */
+    feedId: text('feed_id'),
+    /** PUSH: the patch is being sent now (true) or was sent at `since` and is settling (false). */
+    pushing: boolean('pushing').notNull().default(false),
+    since: timestamp('since', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.connectionId, t.sku] }),
+    index('sku_feed_locks_feed').on(t.feedId),
+    check('sku_feed_locks_holder', sql`${t.holder} in ('FEED','PUSH')`),
+    check('sku_feed_locks_feed_named', sql`(${t.holder} = 'FEED') = (${t.feedId} is not null)`),
+  ],
+);
+
 /** Customer returns picked up from Amazon; each waits for the warehouse's inspection. */
 export const returns = pgTable(
   'returns',
@@ -301,6 +332,10 @@ export const returns = pgTable(
     returnedAt: timestamp('returned_at', { withTimezone: true }).notNull(),
     decidedAt: timestamp('decided_at', { withTimezone: true }),
     createdAt: createdAt(),
+    /** Why an operator must look (e.g. not inspected within the timeout); null when nothing is wrong. */
+    needsAttention: text('needs_attention'),
+    /** Amazon's grade (FBA detailed-disposition) or the buyer's return reason (FBM); no buyer data. */
+    disposition: text('disposition'),
   },
   (t) => [
     check('returns_quantity', sql`${t.quantity} > 0`),
@@ -316,3 +351,21 @@ export const oauthStates = pgTable('oauth_states', {
   createdAt: createdAt(),
   usedAt: timestamp('used_at', { withTimezone: true }),
 });
+
+/** Stock reconciliations: Amazon's view against the ledger, one row per run, the report as JSON. */
+export const reconciliationRuns = pgTable(
+  'reconciliation_runs',
+  {
+    id: text('id').primaryKey(),
+    connectionId: text('connection_id').notNull().references(() => connections.id),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }).notNull(),
+    skusCompared: integer('skus_compared').notNull(),
+    fbmDrift: integer('fbm_drift').notNull(),
+    fbmCorrected: integer('fbm_corrected').notNull(),
+    fbaDrift: integer('fba_drift').notNull(),
+    skuMismatches: integer('sku_mismatches').notNull(),
+    report: jsonb('report').notNull(),
+  },
+  (t) => [index('reconciliation_runs_connection').on(t.connectionId, t.finishedAt)],
+);

@@ -10,7 +10,7 @@
  *   Any time: Amazon cancels → release what is still allocated (flag it if parcels already left);
  *   the latest ship date passes → needs attention; AccessDenied → wait for re-authorisation.
  */
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { OrderActivities } from '../../activities/orders';
 import type { createStockActivities } from '../../activities/stock';
 import type { createStockLedgerActivities } from '../../activities/stock-ledger';
@@ -130,12 +130,13 @@ class OrderLifecycle {
       if (finished) return finished;
     }
     for (;;) {
+      const since = this.marks();
       const route = routeOrder({ orderId: this.input.amazonOrderId, fulfillment: { fulfillmentStatus: this.order.status, fulfilledBy: this.order.fulfilledBy } });
       if (route === 'FBA') return this.runFba();
       if (route === 'FBM') return this.runFbm();
       this.attend('UNKNOWN_ROUTE', `Amazon did not say whether ${this.input.amazonOrderId} is FBA or FBM; Conduit never guesses. It re-reads the order on retry.`);
       await this.publish();
-      await this.waitForChange();
+      await this.waitForChange(since);
       this.applyAmazon(await this.readAmazon());
       this.clear('UNKNOWN_ROUTE');
     }
@@ -145,11 +146,12 @@ class OrderLifecycle {
 
   private async runFba(): Promise<OrderOutcome> {
     for (;;) {
+      const since = this.marks();
       if (this.order.status === 'CANCELLED') return this.finish('CANCELLED');
       if (this.order.status === 'SHIPPED') return this.finish('FBA_SHIPPED');
       this.setState('FBA_RECORDED');
       await this.publish();
-      const woke = await this.waitForChange();
+      const woke = await this.waitForChange(since);
       if (!woke.byAmazon) this.applyAmazon(await this.readAmazon());
       await this.continueAsNewIfLong();
     }
@@ -159,6 +161,7 @@ class OrderLifecycle {
 
   private async runFbm(): Promise<OrderOutcome> {
     for (;;) {
+      const since = this.marks();
       const status = this.order.status;
       if (status === 'CANCELLED') return this.cancel();
       if (this.hasQueuedPackages()) {
@@ -180,7 +183,7 @@ class OrderLifecycle {
         this.setState(this.confirmedPackages().length > 0 ? 'PARTIALLY_DESPATCHED' : 'ALLOCATED');
       }
       await this.publish();
-      const woke = await this.waitForChange();
+      const woke = await this.waitForChange(since);
       if (woke.timedOut) this.applyAmazon(await this.readAmazon());
       await this.continueAsNewIfLong();
     }
@@ -417,10 +420,22 @@ class OrderLifecycle {
 
   // ---- waiting, state and visibility ------------------------------------------------------------
 
-  /** Waits for Amazon news, a retry, a despatch or the late-ship deadline; the fallback poll runs when nothing arrives. */
-  private async waitForChange(): Promise<{ byAmazon: boolean; timedOut: boolean }> {
-    const updates = this.amazonUpdates;
-    const retries = this.retries;
+  /** How much news has arrived so far; a loop pass takes this before it awaits anything. */
+  private marks(): { updates: number; retries: number } {
+    return { updates: this.amazonUpdates, retries: this.retries };
+  }
+
+  /**
+   * Waits for Amazon news, a retry, a despatch or the late-ship deadline; the fallback poll runs when
+   * nothing arrives. News counts from `since` (the start of the loop pass): a signal that arrived
+   * while the pass was awaiting an activity (e.g. Amazon's SHIPPED or CANCELLED during publish) wakes
+   * the wait at once instead of waiting for the 6-hour fallback (found by the chaos run).
+   */
+  private async waitForChange(since?: { updates: number; retries: number }): Promise<{ byAmazon: boolean; timedOut: boolean }> {
+    // Workflows that started waiting before this change replay with the old behaviour.
+    const fromPassStart = since !== undefined && patched('order-news-since-pass-start');
+    const updates = fromPassStart ? since.updates : this.amazonUpdates;
+    const retries = fromPassStart ? since.retries : this.retries;
     const lateInMs = this.msUntilLate();
     const woke = await condition(
       () => this.amazonUpdates > updates || this.retries > retries || this.hasQueuedPackages(),

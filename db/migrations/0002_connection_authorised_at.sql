@@ -1,0 +1,1 @@
+ALTER TABLE "connections" ADD COLUMN "authorised_at" timestamp with time zone;
