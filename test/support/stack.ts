@@ -109,7 +109,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
     const key = opts.encryptionKey ?? randomBytes(32);
     const sealer = createSealer(key, 'test');
-    const connectionId = opts.connectionId ?? 'uk-main';
+    // Random by default: test files share one dev server, and workflow IDs are built from it.
+    const connectionId = opts.connectionId ?? `uk-${randomBytes(3).toString('hex')}`;
     const db = database.db;
     await db.insert(schema.connections).values({
       id: connectionId,
