@@ -5,14 +5,38 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { conduitDataConverter } from '../codec/payload-codec';
-import { encryptionKey, loadConfig } from '../config';
+import { encryptionKey, loadConfig, type Config } from '../config';
 import { exitWithClearError } from '../scripts/lib/cli-errors';
 import { startDatabase } from '../scripts/lib/runtime';
 import { provisionTemporal } from '../scripts/lib/temporal-server';
 import { buildActivityDeps } from './deps';
+import { and, eq, isNotNull, ne } from 'drizzle-orm';
 import { ensureConnectionWorkflows } from '../activities/auth';
+import { ensureListingFeedSchedule, parseFeedWindow } from '../activities/feeds';
+import { ensureOrderDownloadSchedule } from '../activities/orders';
+import { ensureStockSchedules } from '../activities/stock';
+import { schema, type Db } from '../db/client';
 import { startNotificationReceiver } from './notifications';
 import { createConduitWorker } from './worker';
+
+/**
+ * Every authorised SP-API connection has its schedules (order download, FBA sync, reconcile,
+ * returns pickup, off-peak listing feed). Idempotent: existing schedules keep an operator's
+ * pause; MWS connections get theirs when the migration switches them over.
+ */
+async function ensureSchedulesForConnections(config: Config, db: Db, client: Client): Promise<void> {
+  const rows = await db
+    .select({ id: schema.connections.id, feedWindow: schema.connections.feedWindow })
+    .from(schema.connections)
+    .where(and(eq(schema.connections.apiKind, 'SP_API'), isNotNull(schema.connections.refreshTokenEnc), ne(schema.connections.status, 'DISCONNECTED')));
+  const taskQueue = config.TEMPORAL_TASK_QUEUE;
+  for (const row of rows) {
+    await ensureOrderDownloadSchedule(client, { connectionId: row.id, intervalMs: config.ORDER_POLL_INTERVAL, taskQueue });
+    await ensureStockSchedules(client, { connectionId: row.id, taskQueue, fbaSyncIntervalMs: config.FBA_SYNC_INTERVAL, reconcileIntervalMs: config.RECONCILE_INTERVAL });
+    await ensureListingFeedSchedule(client, { connectionId: row.id, taskQueue, window: parseFeedWindow(row.feedWindow).window });
+  }
+  if (rows.length) console.log(`Schedules in place for: ${rows.map((r) => r.id).join(', ')}`);
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -36,6 +60,7 @@ async function main(): Promise<void> {
   // Every connection has its connection workflow, so AccessDenied always has somewhere to go.
   const connections = await ensureConnectionWorkflows(workflowClient, config.TEMPORAL_TASK_QUEUE, database.db);
   if (connections.length) console.log(`Connection workflows running for: ${connections.join(', ')}`);
+  await ensureSchedulesForConnections(config, database.db, workflowClient);
   const stop = () => worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
