@@ -34,6 +34,7 @@ export const defaultCatalogue: SimCatalogueItem[] = [
 
 export interface StackOptions {
   timeScale?: number;
+  /** Simulator seed; random by default so order ids never collide between test files on the shared dev server. */
   seed?: number;
   catalogue?: SimCatalogueItem[];
   /** SP-API roles granted at the start (default: every role Conduit needs). */
@@ -89,7 +90,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   try {
     const database: TestDatabase = await createTestDatabase();
     cleanups.push(() => database.drop());
-    const simulator = await startSimulator({ port: 0, timeScale: opts.timeScale ?? 60, seed: opts.seed ?? 42, ...opts.simulator });
+    const simulator = await startSimulator({ port: 0, timeScale: opts.timeScale ?? 60, seed: opts.seed ?? randomBytes(4).readUInt32LE() % 1_000_000_000, ...opts.simulator });
     cleanups.push(() => simulator.close());
     const control = new SimulatorControl(simulator.url);
 
