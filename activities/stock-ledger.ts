@@ -75,20 +75,36 @@ export function createStockLedgerActivities(deps: Pick<ActivityDeps, 'db' | 'log
               .returning({ sku: schema.stockPools.sku });
             if (updated.length === 0) {
               // First movement of this pool: the new row's checks refuse a negative opening balance.
-              await tx.insert(schema.stockPools).values({
-                connectionId,
-                sku: m.sku,
-                pool: m.pool,
-                onHand: m.onHandDelta,
-                allocated: fba ? 0 : m.allocatedDelta,
-                fbaReserved: fba ? m.allocatedDelta : 0,
-              });
+              // Two workers may open the same pool at once: the loser applies its delta as an update.
+              const opened = await tx
+                .insert(schema.stockPools)
+                .values({
+                  connectionId,
+                  sku: m.sku,
+                  pool: m.pool,
+                  onHand: m.onHandDelta,
+                  allocated: fba ? 0 : m.allocatedDelta,
+                  fbaReserved: fba ? m.allocatedDelta : 0,
+                })
+                .onConflictDoNothing()
+                .returning({ sku: schema.stockPools.sku });
+              if (opened.length === 0) {
+                await tx
+                  .update(schema.stockPools)
+                  .set({
+                    onHand: sql`${schema.stockPools.onHand} + ${m.onHandDelta}`,
+                    allocated: sql`${schema.stockPools.allocated} + ${fba ? 0 : m.allocatedDelta}`,
+                    fbaReserved: sql`${schema.stockPools.fbaReserved} + ${fba ? m.allocatedDelta : 0}`,
+                    updatedAt: sql`now()`,
+                  })
+                  .where(and(eq(schema.stockPools.connectionId, connectionId), eq(schema.stockPools.sku, m.sku), eq(schema.stockPools.pool, m.pool)));
+              }
             }
           } catch (err) {
             const constraint = constraintOf(err) ?? '';
             if (constraint === 'stock_no_oversell') throw new Refused('OVERSELL', `${m.sku}: ${m.kind} would promise more FBM units than are on hand`);
             if (/non_negative/.test(constraint)) throw new Refused('NEGATIVE', `${m.sku}: ${m.kind} would take the ${m.pool} pool below zero`);
-            if (/fkey|foreign/i.test(constraint) || /stock_pools_connection_id_sku/.test(constraint)) {
+            if (/(_fkey|_fk)$/i.test(constraint)) {
               throw new Refused('UNKNOWN_SKU', `${JSON.stringify(m.sku)} is not in the catalogue of ${connectionId}; SKUs match exactly (case and spaces)`);
             }
             throw err;

@@ -25,7 +25,7 @@ const usage = `Usage: npm run bench -- [options]
   --stream-rate <n>     orders per simulated hour in the steady phases                  [400]
   --stream-orders <n>   orders in each steady phase                                     [4% of --orders]
   --adjustments <n>     warehouse stock counts inside (and outside) the bulk feed       [40]
-  --engine-orders <n>   FBM orders for the engine-cost run (usage plans lifted)         [1000]
+  --engine-orders <n>   FBM orders for the engine-cost run (usage plans lifted)         [500]
   --seed <n>            simulator seed                                                  [42]
   --skip <list>         any of: peak, baseline, engine, micro (comma separated)
   --phase-timeout <s>   real seconds each phase may take                               [5400]
@@ -182,8 +182,11 @@ async function main(): Promise<number> {
   const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 1e9), loadAverageStart: os.loadavg(), node: process.version };
   console.log(`Conduit benchmark: ${orders} orders, ${skus} SKUs, time scale ${timeScale}× on ${machine.cores} cores (load average ${machine.loadAverageStart.map((l) => l.toFixed(1)).join(' ')})`);
   const started = Date.now();
-  const results: Record<string, unknown> = { at: new Date().toISOString(), machine, options: { orders, skus, timeScale, streamOrders, seed, quick: q, skip: [...skip] } };
-  const save = () => fs.writeFileSync(path.join(values.out, q ? 'peak-day.quick.json' : 'peak-day.json'), `${JSON.stringify({ ...results, realSeconds: Math.round((Date.now() - started) / 1000) }, null, 2)}\n`);
+  const file = path.join(values.out, q ? 'peak-day.quick.json' : 'peak-day.json');
+  // Sections this run skips keep what an earlier run wrote (each section carries its own options and time).
+  const earlier = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  const results: Record<string, unknown> = { ...earlier, at: new Date().toISOString(), machine, options: { orders, skus, timeScale, streamOrders, seed, quick: q, skip: [...skip] } };
+  const save = () => fs.writeFileSync(file, `${JSON.stringify({ ...results, realSeconds: Math.round((Date.now() - started) / 1000) }, null, 2)}\n`);
 
   let peak: PeakDayResult | undefined;
   let baseline: BaselineResult | undefined;
@@ -205,7 +208,7 @@ async function main(): Promise<number> {
         log,
       }).then((r) => {
         peak = r;
-        results.peakDay = r;
+        results.peakDay = { at: new Date().toISOString(), loadAverage: os.loadavg(), ...r };
         save();
       }),
     );
@@ -215,7 +218,7 @@ async function main(): Promise<number> {
     runs.push(
       runBaseline({ backlog, streamOrders, streamRate, timeScale, seed, catalogue: peakCatalogue(skus, { fbmQuantity: 60, fbaQuantity: 80 }), timeoutS: phaseTimeoutS * 2, log: (l) => log(`baseline: ${l}`) }).then((r) => {
         baseline = r;
-        results.baseline = r;
+        results.baseline = { at: new Date().toISOString(), ...r };
         save();
       }),
     );
@@ -226,7 +229,7 @@ async function main(): Promise<number> {
 
   if (!skip.has('engine')) {
     const engine = await runEngineCost({
-      orders: num('engine-orders', values['engine-orders'], q ? 100 : 1000, 10, 100_000),
+      orders: num('engine-orders', values['engine-orders'], q ? 100 : 500, 10, 100_000),
       skus: Math.min(skus, 500),
       timeScale: 60,
       seed,
@@ -234,13 +237,14 @@ async function main(): Promise<number> {
       dir: path.join('.data', 'bench', 'engine'),
       log,
     });
-    results.engineCost = engine;
+    results.engineCost = { at: new Date().toISOString(), ...engine };
     save();
     printEngine(engine);
   }
   if (!skip.has('micro')) {
     console.log('\nMicro benchmarks (other engineers\' benches, each its own process):');
     results.micro = {
+      at: new Date().toISOString(),
       spapiLimiter: await micro('spapi-limiter', [], values.out),
       stockLatency: await micro('stock-latency', [], values.out),
       feedsCollision: await micro('feeds-collision', [], values.out),
@@ -249,7 +253,7 @@ async function main(): Promise<number> {
   }
   results.machine = { ...machine, loadAverageEnd: os.loadavg() };
   save();
-  console.log(`\nwrote ${path.join(values.out, q ? 'peak-day.quick.json' : 'peak-day.json')} (${Math.round((Date.now() - started) / 1000)} s)`);
+  console.log(`\nwrote ${file} (${Math.round((Date.now() - started) / 1000)} s)`);
   return 0;
 }
 

@@ -14,6 +14,7 @@ import { and, eq, isNotNull, ne } from 'drizzle-orm';
 import { ensureConnectionWorkflows } from '../activities/auth';
 import { ensureListingFeedSchedule, parseFeedWindow } from '../activities/feeds';
 import { ensureOrderDownloadSchedule } from '../activities/orders';
+import { ensurePiiPurgeSchedule } from '../activities/pii';
 import { ensureStockSchedules } from '../activities/stock';
 import { schema, type Db } from '../db/client';
 import { startNotificationReceiver } from './notifications';
@@ -21,7 +22,7 @@ import { createConduitWorker } from './worker';
 
 /**
  * Every authorised SP-API connection has its schedules (order download, FBA sync, reconcile,
- * returns pickup, off-peak listing feed). Idempotent: existing schedules keep an operator's
+ * returns pickup, off-peak listing feed, buyer-PII purge). Idempotent: existing schedules keep an operator's
  * pause; MWS connections get theirs when the migration switches them over.
  */
 async function ensureSchedulesForConnections(config: Config, db: Db, client: Client): Promise<void> {
@@ -34,6 +35,7 @@ async function ensureSchedulesForConnections(config: Config, db: Db, client: Cli
     await ensureOrderDownloadSchedule(client, { connectionId: row.id, intervalMs: config.ORDER_POLL_INTERVAL, taskQueue });
     await ensureStockSchedules(client, { connectionId: row.id, taskQueue, fbaSyncIntervalMs: config.FBA_SYNC_INTERVAL, reconcileIntervalMs: config.RECONCILE_INTERVAL });
     await ensureListingFeedSchedule(client, { connectionId: row.id, taskQueue, window: parseFeedWindow(row.feedWindow).window });
+    await ensurePiiPurgeSchedule(client, { connectionId: row.id, taskQueue });
   }
   if (rows.length) console.log(`Schedules in place for: ${rows.map((r) => r.id).join(', ')}`);
 }

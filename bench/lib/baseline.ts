@@ -117,8 +117,9 @@ export async function runBaseline(opts: BaselineOptions): Promise<BaselineResult
       await parallel(fresh, (o) => client.callAPI({ operation: 'getOrder', endpoint: 'orders', path: { orderId: o.orderId }, query: { includedData: ['FULFILLMENT', 'RECIPIENT'] } }));
       // The warehouse ships FBM orders at once: confirm, then push each line's SKU.
       const fbm = fresh.filter((o) => o.fulfilledBy === 'MERCHANT' && !confirmed.has(o.orderId));
+      const onAmazon = new Map(orders().map((x) => [x.orderId, x]));
       await parallel(fbm, async (o) => {
-        const sim = orders().find((x) => x.orderId === o.orderId);
+        const sim = onAmazon.get(o.orderId);
         if (!sim) return;
         await client.callAPI({
           operation: 'confirmShipment',

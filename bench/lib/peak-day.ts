@@ -73,6 +73,8 @@ export interface PeakDayResult {
       achievedOrdersPerHour: number;
       boundOrdersPerHour: number;
       ratioToBound: number;
+      /** Backlog orders in Conduit over simulated time (minutes after the first became downloadable), sampled. */
+      curve: Array<{ simMinute: number; orders: number }>;
       /** Orders/hour while the backlog exceeded the burst, against the plan's sustained 100 × rate × 3600. */
       sustained: { ordersPerHour: number; boundOrdersPerHour: number; ratioToBound: number; windowSimMinutes: number } | null;
       searchOrdersPages: number;
@@ -189,7 +191,12 @@ export async function runPeakDay(opts: PeakDayOptions): Promise<PeakDayResult> {
     let adjusting = true;
     const adjuster = (async () => {
       const outside = sellable.filter((i) => !feedSkus.has(i.sku));
-      for (let i = 0; adjusting && adjustments.filter((a) => a.inFeed).length < opts.adjustments; i++) {
+      // Counts go on while the backlog drains, and after it for as long as the bulk feed still has work
+      // (Conduit's feed waits for quiet SKUs, so at peak it may start late).
+      const feedWorkLeft = async () =>
+        ((await h.db.execute<{ n: number }>(sql`select count(*)::int as n from listing_changes where connection_id = ${h.connectionId} and status in ('QUEUED', 'IN_FEED')`))[0]?.n ?? 0) > 0;
+      const until = Date.now() + opts.phaseTimeoutS * 1000;
+      for (let i = 0; (adjusting || (await feedWorkLeft())) && adjustments.filter((a) => a.inFeed).length < opts.adjustments && Date.now() < until; i++) {
         const inFlight = await h.db.execute<{ skus: string[] }>(sql`select skus from feeds where connection_id = ${h.connectionId} and status in ('CLAIMED', 'IN_QUEUE', 'IN_PROGRESS')`);
         const held = inFlight.flatMap((f) => f.skus);
         const picks: Array<{ item: SimCatalogueItem | undefined; inFeed: boolean }> = [
@@ -323,6 +330,9 @@ export async function runPeakDay(opts: PeakDayOptions): Promise<PeakDayResult> {
           boundOrdersPerHour: boundMin > 0 ? Math.round(backlogOrders.length / (boundMin / 60)) : Number.POSITIVE_INFINITY,
           ratioToBound: boundMin > 0 ? round(boundMin / drainedMin, 3) : Number.NaN,
           sustained,
+          curve: drainCurve
+            .filter((_, i) => i % Math.max(1, Math.ceil(drainCurve.length / 200)) === 0 || i === drainCurve.length - 1)
+            .map((p) => ({ simMinute: round((p.sim - firstDownloadable) / 60_000, 1), orders: p.count })),
           searchOrdersPages: searchPages,
         },
         polling: { ...stats(polled.map((l) => l.minutes)), anchorMinutes: 5 },

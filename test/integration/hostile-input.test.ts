@@ -18,7 +18,7 @@ import { silentLogger } from '../../activities/deps';
 import { ConfigError, loadConfig } from '../../config';
 import { schema } from '../../db/client';
 import { main as conduit } from '../../scripts/conduit';
-import type { SimCatalogueItem, SimOrderView } from '../../simulator/control-client';
+import type { SimCatalogueItem } from '../../simulator/control-client';
 import {
   amazonOrderUpdatedSignal,
   despatchUpdate,
