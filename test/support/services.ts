@@ -21,18 +21,13 @@ export interface TestDatabase {
 
 let ownPostgres: Promise<string> | undefined;
 const ownServices: Array<() => Promise<void>> = [];
-let reaperRegistered = false;
 
-// A file run on its own starts its own servers. Registered when the first one starts (inside the
-// file's `before`), this hook runs after the file's own `after` hooks, so their clean-up still
-// reaches the servers; child processes would otherwise keep the test process alive.
-function stopOwnServicesAfterFile(): void {
-  if (reaperRegistered) return;
-  reaperRegistered = true;
-  after(async () => {
-    for (const stop of ownServices.splice(0).reverse()) await stop().catch(() => {});
-  });
-}
+// A file run on its own (not through `npm test`) starts its own servers; stop them once the
+// file's tests are done, or their child processes keep the test process alive. (Under
+// `npm test` the runner owns the servers and this hook has nothing to do.)
+after(async () => {
+  for (const stop of ownServices.splice(0).reverse()) await stop().catch(() => {});
+});
 
 async function serverUrl(): Promise<string> {
   const fromRunner = process.env.CONDUIT_TEST_DATABASE_URL;
@@ -41,7 +36,6 @@ async function serverUrl(): Promise<string> {
     const port = 55000 + Math.floor(Math.random() * 2000);
     const pg = await startEmbeddedPostgres({ dataDir: path.join('.data', `test-pg-${port}`), port });
     ownServices.push(() => pg.stop());
-    stopOwnServicesAfterFile();
     return pg.url;
   })();
   return ownPostgres;
@@ -79,7 +73,6 @@ export async function temporalAddress(): Promise<string> {
     const port = 57000 + Math.floor(Math.random() * 1000);
     const server = await provisionTemporal({ namespace: 'default', port, uiPort: port + 1000, cliPath: process.env.TEMPORAL_CLI_PATH });
     ownServices.push(() => server.stop());
-    stopOwnServicesAfterFile();
     return server.address;
   })();
   return ownTemporal;
