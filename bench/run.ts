@@ -130,6 +130,8 @@ function printEngine(e: EngineCostResult): void {
         ['orders / second', e.ordersPerSecond],
         ['worker CPU-seconds per 1,000 orders', e.worker.cpuSecondsPer1000Orders],
         ['worker peak RSS (MB)', e.worker.peakRssMb],
+        ['Temporal dev server CPU-seconds per 1,000 orders (SQLite)', e.servers?.temporalCpuSecondsPer1000Orders ?? '–'],
+        ['Postgres CPU-seconds per 1,000 orders', e.servers?.postgresCpuSecondsPer1000Orders ?? '–'],
         ['history events per order workflow p50 / p90 / max', `${e.historyEventsPerOrder.p50} / ${e.historyEventsPerOrder.p90} / ${e.historyEventsPerOrder.max}`],
       ],
     ),
@@ -206,7 +208,12 @@ async function main(): Promise<number> {
         phaseTimeoutS,
         dir: path.join('.data', 'bench', 'peak'),
         log,
+        checkpoint: (partial) => {
+          results.peakDayPartial = { at: new Date().toISOString(), loadAverage: os.loadavg(), ...partial };
+          save();
+        },
       }).then((r) => {
+        delete results.peakDayPartial;
         peak = r;
         results.peakDay = { at: new Date().toISOString(), loadAverage: os.loadavg(), ...r };
         save();

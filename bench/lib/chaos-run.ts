@@ -107,7 +107,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       h.connectionId,
     );
     await h.control.setNotificationUrl(h.notifications.url);
-    warehouse = new Warehouse(h, { limit: 25, concurrency: 3 });
+    warehouse = new Warehouse(h, { limit: 50, concurrency: 8 });
 
     const t0 = Date.now();
     const at = async (fraction: number) => {

@@ -31,6 +31,8 @@ export interface EngineCostResult {
   seconds: number;
   ordersPerSecond: number;
   worker: { cpuSeconds: number; cpuSecondsPer1000Orders: number; peakRssMb: number; processes: number };
+  /** The other processes of the engine on the same machine (Linux only): Temporal dev server (SQLite) and Postgres. */
+  servers: { temporalCpuSecondsPer1000Orders: number | null; postgresCpuSecondsPer1000Orders: number | null };
   historyEventsPerOrder: { sampled: number; p50: number; p90: number; max: number; mean: number };
   machine: { cores: number; loadAverageStart: number[]; loadAverageEnd: number[] };
   profile: ProfileSummary;
@@ -51,6 +53,7 @@ export async function runEngineCost(opts: EngineCostOptions): Promise<EngineCost
     cpuProfile: true,
     superviseWorkers: false,
     simulator: { pendingSeconds: 0 },
+    persistentTemporal: false,
     log,
   });
   const loadAverageStart = os.loadavg();
@@ -64,9 +67,10 @@ export async function runEngineCost(opts: EngineCostOptions): Promise<EngineCost
       h.connectionId,
     );
     await h.control.setNotificationUrl(h.notifications.url);
-    warehouse = new Warehouse(h, { limit: 100, concurrency: 8, everyMs: 200 });
+    warehouse = new Warehouse(h, { limit: 200, concurrency: 32, everyMs: 200 });
     await sleep(1500); // the worker's first stats report: its start-up CPU is not the orders' cost
     const cpuBefore = h.workers.usage().cpuSeconds;
+    const serversBefore = h.serverCpuSeconds();
     const t0 = Date.now();
     for (let made = 0; made < opts.orders; made += 500) await h.control.createRandomOrders(h.sellerId, { count: Math.min(500, opts.orders - made), fbaShare: 0, maxLines: 3 });
     const orders = amazonOrders(h);
@@ -87,6 +91,9 @@ export async function runEngineCost(opts: EngineCostOptions): Promise<EngineCost
     ).catch((err: Error) => log(`  ${err.message}`));
     const seconds = (Date.now() - t0) / 1000;
     const shipped = (await census(h)).SHIPPED ?? 0;
+    const serversAfter = h.serverCpuSeconds();
+    const per1000 = (before: number | undefined, after: number | undefined) =>
+      before === undefined || after === undefined ? null : round(((after - before) / Math.max(1, shipped)) * 1000, 1);
     await warehouse.stop();
     warehouse = undefined;
 
@@ -111,6 +118,10 @@ export async function runEngineCost(opts: EngineCostOptions): Promise<EngineCost
         cpuSecondsPer1000Orders: round((cpuSeconds / Math.max(1, shipped)) * 1000, 1),
         peakRssMb: Math.round(usage.peakRssBytes / 1024 / 1024),
         processes: usage.processes,
+      },
+      servers: {
+        temporalCpuSecondsPer1000Orders: per1000(serversBefore.temporal, serversAfter.temporal),
+        postgresCpuSecondsPer1000Orders: per1000(serversBefore.postgres, serversAfter.postgres),
       },
       historyEventsPerOrder: {
         sampled: lengths.length,

@@ -44,6 +44,53 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** CPU seconds (user + system) a process used, plus its reaped children (Linux /proc); undefined elsewhere. */
+export function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces): utime=14, stime=15, cutime=16, cstime=17 (1-based).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0);
+    return ticks / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process and its living children, CPU seconds (e.g. the Postgres postmaster and its backends). */
+export function processTreeCpuSeconds(pid: number | undefined): number | undefined {
+  const own = processCpuSeconds(pid);
+  if (own === undefined) return undefined;
+  let children = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) children += processCpuSeconds(Number(entry)) ?? 0;
+    } catch {
+      /* gone */
+    }
+  }
+  return own + children;
+}
+
+/** The pid of the process whose command line contains every one of `parts`, if any (Linux /proc). */
+function findProcess(parts: string[]): number | undefined {
+  if (!fs.existsSync('/proc')) return undefined;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (parts.every((p) => cmdline.includes(p))) return Number(entry);
+    } catch {
+      /* gone */
+    }
+  }
+  return undefined;
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `probe` until it returns something truthy, or throws after `timeoutMs`. */
@@ -75,6 +122,8 @@ export interface HarnessOptions {
   superviseWorkers?: boolean;
   /** Worker processes log activity lines (JSON) to their log file. */
   workerLogs?: boolean;
+  /** Temporal keeps its history in a SQLite file so it can be restarted (chaos; default). false: in memory, faster. */
+  persistentTemporal?: boolean;
   log?: (line: string) => void;
 }
 
@@ -200,6 +249,8 @@ export interface Harness {
   /** Simulated epoch ms of a real epoch-ms instant. */
   toSim(realMs: number): number;
   timeScale: number;
+  /** CPU seconds used so far by the Temporal dev server and by Postgres (postmaster + backends); undefined off Linux. */
+  serverCpuSeconds(): { temporal: number | undefined; postgres: number | undefined };
   /** Stops and starts the Temporal dev server on the same SQLite file; returns real ms it was away. */
   restartTemporal(): Promise<number>;
   /** Stops and starts embedded Postgres on the same data folder; returns real ms it was away. */
@@ -264,14 +315,16 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     const temporalPort = await freePort();
     const uiPort = await freePort();
     const temporalDb = path.join(dir, `temporal-${dbName}.db`);
-    const provision = () => provisionTemporal({ namespace: 'default', port: temporalPort, uiPort, dbFile: temporalDb, cliPath: process.env.TEMPORAL_CLI_PATH });
+    const persistent = opts.persistentTemporal ?? true;
+    const provision = () =>
+      provisionTemporal({ namespace: 'default', port: temporalPort, uiPort, ...(persistent ? { dbFile: temporalDb } : {}), cliPath: process.env.TEMPORAL_CLI_PATH });
     let temporal: TemporalServer = await provision();
     cleanups.push(async () => {
       await temporal.stop();
       fs.rmSync(temporalDb, { force: true });
       for (const suffix of ['-shm', '-wal']) fs.rmSync(`${temporalDb}${suffix}`, { force: true });
     });
-    log(`Temporal dev server on ${temporal.address} (history in ${temporalDb})`);
+    log(`Temporal dev server on ${temporal.address} (history ${persistent ? `in ${temporalDb}` : 'in memory'})`);
 
     const simulator = await startSimulator({ port: 0, timeScale: opts.timeScale, seed: opts.seed, rateLimits: opts.rateLimits ?? true, ...opts.simulator });
     cleanups.push(() => simulator.close());
@@ -350,8 +403,13 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       notifications,
       timeScale: opts.timeScale,
       simNow: () => new Date(simulator.sim.core.now()),
+      serverCpuSeconds: () => {
+        const postmaster = Number(fs.readFileSync(path.join(dir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+        return { temporal: processCpuSeconds(findProcess(['start-dev', '--port', String(temporalPort)])), postgres: processTreeCpuSeconds(postmaster) };
+      },
       toSim: (realMs: number) => simulator.sim.core.now() - (Date.now() - realMs) * simulator.sim.core.clock.timeScale,
       async restartTemporal() {
+        if (!persistent) throw new Error('this harness keeps Temporal in memory: start it with persistentTemporal to restart it');
         const t0 = Date.now();
         await temporal.stop();
         temporal = await provision();

@@ -34,6 +34,8 @@ export interface PeakDayOptions {
   phaseTimeoutS: number;
   dir: string;
   log: (line: string) => void;
+  /** Called with each section as soon as it is measured, so a long run that is stopped keeps what it found. */
+  checkpoint?: (partial: Record<string, unknown>) => void;
 }
 
 interface Stats {
@@ -158,7 +160,7 @@ export async function runPeakDay(opts: PeakDayOptions): Promise<PeakDayResult> {
   const log = opts.log;
   const started = Date.now();
   const catalogue = peakCatalogue(opts.skus, { fbmQuantity: 60, fbaQuantity: 80 });
-  const h = await startHarness({ dir: opts.dir, timeScale: opts.timeScale, seed: opts.seed, catalogue, connectionId: 'uk-peak', log });
+  const h = await startHarness({ dir: opts.dir, timeScale: opts.timeScale, seed: opts.seed, catalogue, connectionId: 'uk-peak', persistentTemporal: false, log });
   const simStart = h.simNow().getTime();
   let warehouse: Warehouse | undefined;
   try {
@@ -170,7 +172,8 @@ export async function runPeakDay(opts: PeakDayOptions): Promise<PeakDayResult> {
       h.connectionId,
     );
     await h.control.setNotificationUrl(null);
-    warehouse = new Warehouse(h, { limit: 100, concurrency: 6 });
+    // Many packers: each despatch Update waits for its workflow's turn on a busy task queue.
+    warehouse = new Warehouse(h, { limit: 400, concurrency: 64 });
     const deps = { db: h.db, log: silentLogger, workflowClient: h.client, taskQueue: h.taskQueue, clock: () => h.simNow() };
     let cancelled = 0;
 
@@ -240,9 +243,6 @@ export async function runPeakDay(opts: PeakDayOptions): Promise<PeakDayResult> {
     const searchPages = pageCalls() - pagesBefore;
     cancelled += await cancelSome(h, 0.03, opts.seed);
     adjusting = false;
-    await adjuster;
-    await quietOrders(h, opts.phaseTimeoutS * 1000, log);
-
     // Intake against the plan. Nothing is downloadable before the FBM orders turn UNSHIPPED (pending) and the
     // 2-minute rule lets a search see them, so the clock starts when the first backlog order became downloadable.
     const plan = USAGE_PLANS.searchOrders;
@@ -254,7 +254,7 @@ export async function runPeakDay(opts: PeakDayOptions): Promise<PeakDayResult> {
     // Sustained: from when the count passed the burst (+1 page) until it reached the last page.
     const after = drainCurve.find((p) => p.count >= burstOrders + 100);
     const end = [...drainCurve].reverse().find((p) => p.count <= backlogOrders.length - 100);
-    const sustained =
+    const sustained: PeakDayResult['intake']['backlog']['sustained'] =
       after && end && end.sim > after.sim
         ? (() => {
             const hours = (end.sim - after.sim) / 3_600_000;
@@ -262,6 +262,25 @@ export async function runPeakDay(opts: PeakDayOptions): Promise<PeakDayResult> {
             return { ordersPerHour: Math.round(rate), boundOrdersPerHour: Math.round(sustainedBound), ratioToBound: round(rate / sustainedBound, 3), windowSimMinutes: round(hours * 60, 1) };
           })()
         : null;
+
+    const backlogResult: PeakDayResult['intake']['backlog'] = {
+      orders: backlogOrders.length,
+      burstOrders,
+      drainedSimMinutes: round(drainedMin, 1),
+      boundSimMinutes: round(boundMin, 1),
+      achievedOrdersPerHour: Math.round(backlogOrders.length / (drainedMin / 60)),
+      boundOrdersPerHour: boundMin > 0 ? Math.round(backlogOrders.length / (boundMin / 60)) : Number.POSITIVE_INFINITY,
+      ratioToBound: boundMin > 0 ? round(boundMin / drainedMin, 3) : Number.NaN,
+      sustained,
+      curve: drainCurve
+        .filter((_, i) => i % Math.max(1, Math.ceil(drainCurve.length / 200)) === 0 || i === drainCurve.length - 1)
+        .map((p) => ({ simMinute: round((p.sim - firstDownloadable) / 60_000, 1), orders: p.count })),
+      searchOrdersPages: searchPages,
+    };
+    opts.checkpoint?.({ backlog: backlogResult, adjustmentsSoFar: adjustments.length });
+    await adjuster;
+    await quietOrders(h, opts.phaseTimeoutS * 1000, log);
+
 
     // ---- 2. steady stream, polling ------------------------------------------------------------
     const beforeSteady = await spApiTotals(h);
@@ -284,12 +303,14 @@ export async function runPeakDay(opts: PeakDayOptions): Promise<PeakDayResult> {
       return latencies;
     };
     const polled = await phase('2 (polling)');
+    opts.checkpoint?.({ backlog: backlogResult, pollingLatencyMinutes: stats(polled.map((l) => l.minutes)) });
     const returnsCreated = await createReturns(h, 6, new Set());
     await quietOrders(h, opts.phaseTimeoutS * 1000, log);
 
     // ---- 3. steady stream, notifications ------------------------------------------------------
     await h.control.setNotificationUrl(h.notifications.url);
     const notified = await phase('3 (ORDER_CHANGE notifications)');
+    opts.checkpoint?.({ backlog: backlogResult, pollingLatencyMinutes: stats(polled.map((l) => l.minutes)), notificationLatencyMinutes: stats(notified.map((l) => l.minutes)) });
     cancelled += await cancelSome(h, 0.03, opts.seed + 1);
     const afterSteady = await spApiTotals(h);
     await quietOrders(h, opts.phaseTimeoutS * 1000, log);
@@ -321,20 +342,7 @@ export async function runPeakDay(opts: PeakDayOptions): Promise<PeakDayResult> {
     return {
       options: { orders: opts.orders, skus: opts.skus, timeScale: opts.timeScale, seed: opts.seed, streamRate: opts.streamRate, streamOrders: opts.streamOrders, adjustments: opts.adjustments, phaseTimeoutS: opts.phaseTimeoutS },
       intake: {
-        backlog: {
-          orders: backlogOrders.length,
-          burstOrders,
-          drainedSimMinutes: round(drainedMin, 1),
-          boundSimMinutes: round(boundMin, 1),
-          achievedOrdersPerHour: Math.round(backlogOrders.length / (drainedMin / 60)),
-          boundOrdersPerHour: boundMin > 0 ? Math.round(backlogOrders.length / (boundMin / 60)) : Number.POSITIVE_INFINITY,
-          ratioToBound: boundMin > 0 ? round(boundMin / drainedMin, 3) : Number.NaN,
-          sustained,
-          curve: drainCurve
-            .filter((_, i) => i % Math.max(1, Math.ceil(drainCurve.length / 200)) === 0 || i === drainCurve.length - 1)
-            .map((p) => ({ simMinute: round((p.sim - firstDownloadable) / 60_000, 1), orders: p.count })),
-          searchOrdersPages: searchPages,
-        },
+        backlog: backlogResult,
         polling: { ...stats(polled.map((l) => l.minutes)), anchorMinutes: 5 },
         notifications: { ...stats(notified.map((l) => l.minutes)), goalP99Minutes: 1, viaNotification: notified.filter((l) => l.via === 'NOTIFICATION').length },
       },
