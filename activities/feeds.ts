@@ -4,7 +4,7 @@
  * per-SKU results, and the SKU locks that keep feeds and FBM quantity pushes apart
  * (see docs/feeds.md for why).
  */
-import { ApplicationFailure, ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { ApplicationFailure, ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { schema, type Db } from '../db/client';
 import {
@@ -37,6 +37,7 @@ import {
 } from '../workflows/contracts/feeds';
 import { ConnectionKey } from '../workflows/contracts/search-attributes';
 import type { ActivityDeps } from './deps';
+import { ensureConnectionSchedule } from './schedules';
 
 /** Content type of uploaded JSON_LISTINGS_FEED documents (signed into the upload URL). */
 export const FEED_CONTENT_TYPE = 'application/json; charset=UTF-8';
@@ -275,31 +276,17 @@ export async function ensureListingFeedSchedule(
   client: Client,
   settings: { connectionId: string; taskQueue: string; window: DailyWindow },
 ): Promise<{ scheduleId: string; created: boolean }> {
-  const id = listingFeedScheduleId(settings.connectionId);
-  const spec = listingFeedScheduleSpec(settings.window);
-  const action = {
-    type: 'startWorkflow' as const,
+  return ensureConnectionSchedule(client, {
+    scheduleId: listingFeedScheduleId(settings.connectionId),
+    connectionId: settings.connectionId,
+    spec: listingFeedScheduleSpec(settings.window),
     workflowType: LISTING_FEED_TICK_WORKFLOW_TYPE,
     workflowId: listingFeedTickWorkflowId(settings.connectionId),
     taskQueue: settings.taskQueue,
-    args: [{ connectionId: settings.connectionId }],
-    typedSearchAttributes: [{ key: ConnectionKey, value: settings.connectionId }],
-  };
-  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '30 minutes', pauseOnFailure: false };
-  try {
-    await client.schedule.create({
-      scheduleId: id,
-      spec,
-      action,
-      policies,
-      state: { note: `Bulk listing feeds for ${settings.connectionId}, ${describeWindow(settings.window)} (outside UK peak trading hours).` },
-    });
-    return { scheduleId: id, created: true };
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(id).update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, ...policies } }));
-    return { scheduleId: id, created: false };
-  }
+    catchupWindow: '30 minutes',
+    pauseOnFailure: false,
+    note: `Bulk listing feeds for ${settings.connectionId}, ${describeWindow(settings.window)} (outside UK peak trading hours).`,
+  });
 }
 
 /**

@@ -7,7 +7,7 @@
  * file: workflows receive OrderSnapshot (IDs, SKUs, quantities, statuses) only.
  */
 import { Context } from '@temporalio/activity';
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { schema } from '../db/client';
@@ -45,6 +45,7 @@ import {
 import { scheduleId } from '../workflows/contracts/schedules';
 import { AmazonOrderIdKey, ConnectionKey, FulfilledByKey, SkusKey } from '../workflows/contracts/search-attributes';
 import type { ActivityDeps } from './deps';
+import { ensureConnectionSchedule } from './schedules';
 
 /** SP-API region of every marketplace (sp-api.md §6): an EU token never serves a .com marketplace. */
 export const MARKETPLACE_REGION: Readonly<Record<string, 'eu' | 'na' | 'fe'>> = {
@@ -164,31 +165,17 @@ export interface ScheduleSettings {
  * to these settings, keeping an operator's pause. Safe to call on every start.
  */
 export async function ensureOrderDownloadSchedule(client: Client, settings: ScheduleSettings): Promise<{ scheduleId: string; created: boolean }> {
-  const id = scheduleId('order-download', settings.connectionId);
-  const spec = { intervals: [{ every: settings.intervalMs }] };
-  const action = {
-    type: 'startWorkflow' as const,
+  return ensureConnectionSchedule(client, {
+    scheduleId: scheduleId('order-download', settings.connectionId),
+    connectionId: settings.connectionId,
+    spec: { intervals: [{ every: settings.intervalMs }] },
     workflowType: ORDER_DOWNLOAD_WORKFLOW_TYPE,
     workflowId: orderDownloadWorkflowId(settings.connectionId),
     taskQueue: settings.taskQueue,
-    args: [{ connectionId: settings.connectionId }],
-    typedSearchAttributes: [{ key: ConnectionKey, value: settings.connectionId }],
-  };
-  const policies = { overlap: ScheduleOverlapPolicy.SKIP, pauseOnFailure: true, catchupWindow: '10 minutes' };
-  try {
-    await client.schedule.create({
-      scheduleId: id,
-      spec,
-      action,
-      policies,
-      state: { note: `Downloads Amazon orders for ${settings.connectionId}; paused automatically if a run fails (see its NeedsAttention reason).` },
-    });
-    return { scheduleId: id, created: true };
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(id).update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, ...policies } }));
-    return { scheduleId: id, created: false };
-  }
+    catchupWindow: '10 minutes',
+    pauseOnFailure: true,
+    note: `Downloads Amazon orders for ${settings.connectionId}; paused automatically if a run fails (see its NeedsAttention reason).`,
+  });
 }
 
 export function createOrderActivities(deps: ActivityDeps) {

@@ -4,12 +4,12 @@
  * and `pii_purged_at` stamped. Orders that finished without a Conduit shipment (cancelled,
  * shipped outside Conduit, FBA) count from Amazon's last update of the order.
  */
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
 import { scheduleId } from '../workflows/contracts/schedules';
 import { PII_PURGE_BATCH, PII_PURGE_INTERVAL_MS, PII_PURGE_WORKFLOW_TYPE, PII_RETENTION_DAYS, piiPurgeWorkflowId } from '../workflows/contracts/pii';
-import { ConnectionKey } from '../workflows/contracts/search-attributes';
 import type { ActivityDeps } from './deps';
+import { ensureConnectionSchedule } from './schedules';
 
 const DAY_MS = 86_400_000;
 
@@ -18,31 +18,17 @@ export async function ensurePiiPurgeSchedule(
   client: Client,
   settings: { connectionId: string; taskQueue: string; intervalMs?: number },
 ): Promise<{ scheduleId: string; created: boolean }> {
-  const id = scheduleId('pii-purge', settings.connectionId);
-  const spec = { intervals: [{ every: settings.intervalMs ?? PII_PURGE_INTERVAL_MS }] };
-  const action = {
-    type: 'startWorkflow' as const,
+  return ensureConnectionSchedule(client, {
+    scheduleId: scheduleId('pii-purge', settings.connectionId),
+    connectionId: settings.connectionId,
+    spec: { intervals: [{ every: settings.intervalMs ?? PII_PURGE_INTERVAL_MS }] },
     workflowType: PII_PURGE_WORKFLOW_TYPE,
     workflowId: piiPurgeWorkflowId(settings.connectionId),
     taskQueue: settings.taskQueue,
-    args: [{ connectionId: settings.connectionId }],
-    typedSearchAttributes: [{ key: ConnectionKey, value: settings.connectionId }],
-  };
-  const policies = { overlap: ScheduleOverlapPolicy.SKIP, pauseOnFailure: true, catchupWindow: '1 day' };
-  try {
-    await client.schedule.create({
-      scheduleId: id,
-      spec,
-      action,
-      policies,
-      state: { note: `Removes buyer addresses of ${settings.connectionId}'s orders ${PII_RETENTION_DAYS} days after they ship (Amazon's Data Protection Policy).` },
-    });
-    return { scheduleId: id, created: true };
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(id).update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, ...policies } }));
-    return { scheduleId: id, created: false };
-  }
+    catchupWindow: '1 day',
+    pauseOnFailure: true,
+    note: `Removes buyer addresses of ${settings.connectionId}'s orders ${PII_RETENTION_DAYS} days after they ship (Amazon's Data Protection Policy).`,
+  });
 }
 
 export function createPiiActivities(deps: ActivityDeps) {

@@ -4,7 +4,7 @@
  * read the derived figure, patch Amazon, remember what Amazon accepted.
  */
 import { Context } from '@temporalio/activity';
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { and, eq, gt, inArray, ne, sql } from 'drizzle-orm';
 import { schema, type Db } from '../db/client';
 import { describeSkuMismatch, matchSku } from '../domain/sku';
@@ -28,6 +28,7 @@ import { pendingPushQuery, skuPushWorkflowId, stockChangedSignal, type SkuStockP
 import { createStockLedgerActivities } from './stock-ledger';
 import { ConnectionKey, SkusKey } from '../workflows/contracts/search-attributes';
 import type { ActivityDeps } from './deps';
+import { ensureConnectionSchedule } from './schedules';
 
 /** Input of `requestStockPush`: the SKUs whose FBM figure may have changed. */
 export interface RequestStockPushInput {
@@ -481,31 +482,21 @@ export interface StockScheduleSettings {
   returnsPickupIntervalMs?: number;
 }
 
-async function ensureSchedule(
+function ensureSchedule(
   client: Client,
   id: string,
   everyMs: number,
-  action: { workflowType: string; workflowId: string; taskQueue: string; args: unknown[]; connectionId: string },
+  action: { workflowType: string; workflowId: string; taskQueue: string; connectionId: string },
   note: string,
 ): Promise<{ scheduleId: string; created: boolean }> {
-  const spec = { intervals: [{ every: everyMs }] };
-  const startAction = {
-    type: 'startWorkflow' as const,
-    workflowType: action.workflowType,
-    workflowId: action.workflowId,
-    taskQueue: action.taskQueue,
-    args: action.args,
-    typedSearchAttributes: [{ key: ConnectionKey, value: action.connectionId }],
-  };
-  const policies = { overlap: ScheduleOverlapPolicy.SKIP, pauseOnFailure: true, catchupWindow: '10 minutes' };
-  try {
-    await client.schedule.create({ scheduleId: id, spec, action: startAction, policies, state: { note } });
-    return { scheduleId: id, created: true };
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(id).update((previous) => ({ ...previous, spec, action: startAction, policies: { ...previous.policies, ...policies } }));
-    return { scheduleId: id, created: false };
-  }
+  return ensureConnectionSchedule(client, {
+    scheduleId: id,
+    spec: { intervals: [{ every: everyMs }] },
+    ...action,
+    catchupWindow: '10 minutes',
+    pauseOnFailure: true,
+    note,
+  });
 }
 
 /** Creates (or brings to these settings) the FBA sync, daily reconciliation and returns pickup schedules; safe to call on every start. */
@@ -517,14 +508,14 @@ export async function ensureStockSchedules(client: Client, settings: StockSchedu
       client,
       scheduleId('reconcile', connectionId),
       settings.reconcileIntervalMs,
-      { workflowType: 'reconcileStock', workflowId: `${scheduleId('reconcile', connectionId)}:run`, taskQueue, args: [{ connectionId }], connectionId },
+      { workflowType: 'reconcileStock', workflowId: `${scheduleId('reconcile', connectionId)}:run`, taskQueue, connectionId },
       `Compares Amazon's listings and FBA figures with Conduit's ledger for ${connectionId}; corrects FBM drift, reports SKU mismatches.`,
     ),
     await ensureSchedule(
       client,
       scheduleId('returns-pickup', connectionId),
       settings.returnsPickupIntervalMs ?? 6 * 3_600_000,
-      { workflowType: 'returnsPickup', workflowId: `${scheduleId('returns-pickup', connectionId)}:run`, taskQueue, args: [{ connectionId }], connectionId },
+      { workflowType: 'returnsPickup', workflowId: `${scheduleId('returns-pickup', connectionId)}:run`, taskQueue, connectionId },
       `Reads Amazon's FBM and FBA returns reports for ${connectionId}; each return waits for inspection before stock is reinstated.`,
     ),
   ];
@@ -537,7 +528,7 @@ export async function ensureFbaSyncSchedule(client: Client, settings: Pick<Stock
     client,
     id,
     settings.fbaSyncIntervalMs,
-    { workflowType: 'fbaInventorySync', workflowId: `${id}:run`, taskQueue: settings.taskQueue, args: [{ connectionId: settings.connectionId }], connectionId: settings.connectionId },
+    { workflowType: 'fbaInventorySync', workflowId: `${id}:run`, taskQueue: settings.taskQueue, connectionId: settings.connectionId },
     `Reads Amazon's FBA inventory for ${settings.connectionId} (figures lag reality by up to 4–6 hours at peak).`,
   );
 }
