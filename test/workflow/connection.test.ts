@@ -9,15 +9,13 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { Client, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { AuthActivities, ConnectionAuthRow, ScopeProbe } from '../../activities/auth';
 import type { BackfillPlan, MigrationActivities, MigrationFacts } from '../../activities/migration';
 import type { OrderActivities } from '../../activities/orders';
 import { probeOperationForScope, SCOPES, symptomForScope, type Scope } from '../../domain/scopes';
-import { temporal as proto } from '@temporalio/proto';
-import { findTestServer } from '../../scripts/lib/temporal-server';
-import { conduitSearchAttributes } from '../../workflows/contracts/search-attributes';
+import { startTimeSkipping, type TimeSkipping } from '../support/time-skipping';
 import {
   accessDeniedSignal,
   connectionStatusQuery,
@@ -30,6 +28,7 @@ import {
 import { migrationStatusQuery, migrationWorkflowId, spApiConsentCompletedSignal, type MigrationInput, type MigrationResult } from '../../workflows/contracts/migration';
 import { schedulesForScope, scheduleId } from '../../workflows/contracts/schedules';
 
+let server: TimeSkipping;
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
 /** A plain client: unlike env.client, awaiting a result never unlocks time skipping (which would jump idle workflows to their 10-year run timeout). */
@@ -149,23 +148,12 @@ const activities: Stubbed = {
   },
 };
 before(async () => {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const path = findTestServer();
-  env = await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {});
-  // The time-skipping server implements AddSearchAttributes but not ListSearchAttributes, so register directly.
-  const T = proto.api.enums.v1.IndexedValueType;
-  const types: Record<string, proto.api.enums.v1.IndexedValueType> = { KEYWORD: T.INDEXED_VALUE_TYPE_KEYWORD, KEYWORD_LIST: T.INDEXED_VALUE_TYPE_KEYWORD_LIST, BOOL: T.INDEXED_VALUE_TYPE_BOOL };
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(conduitSearchAttributes.map((k) => [k.name, types[k.type]!])),
-  });
+  server = await startTimeSkipping({ logLevel: 'ERROR', searchAttributes: true });
+  ({ env, bundle } = server);
   client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') });
 });
 
-after(async () => {
-  await env?.teardown();
-});
+after(() => server?.teardown());
 
 beforeEach(() => {
   fake.denied = new Set();

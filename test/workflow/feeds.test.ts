@@ -6,13 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import type { ClaimFeedChunkInput, FeedActivities, FeedResults, PreparedFeed } from '../../activities/feeds';
 import type { FbmPushState, createStockActivities } from '../../activities/stock';
 import { ukLocalHour } from '../../domain/schedule';
-import { findTestServer } from '../../scripts/lib/temporal-server';
+import { startTimeSkipping, type TimeSkipping } from '../support/time-skipping';
 import {
   listingFeedStatusQuery,
   listingFeedWorkflowId,
@@ -25,10 +24,8 @@ import { skuPushWorkflowId, stockChangedSignal } from '../../workflows/contracts
 
 type StockActivities = ReturnType<typeof createStockActivities>;
 
+let server: TimeSkipping;
 let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-let worker: Worker;
-let workerRun: Promise<void>;
 const taskQueue = 'feeds-test';
 const CONNECTION = 'uk-feeds';
 
@@ -182,19 +179,12 @@ const stockActivities: Pick<StockActivities, 'readFbmPushState' | 'pushFbmQuanti
 };
 
 before(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const path = findTestServer();
-  env = await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {});
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') });
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: { ...feedActivities, ...stockActivities } });
-  workerRun = worker.run();
+  server = await startTimeSkipping();
+  env = server.env;
+  await server.serve(taskQueue, { ...feedActivities, ...stockActivities });
 });
 
-after(async () => {
-  worker?.shutdown();
-  await workerRun;
-  await env?.teardown();
-});
+after(() => server?.teardown());
 
 beforeEach(() => {
   Object.assign(fake, {

@@ -7,12 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { OrderActivities } from '../../activities/orders';
-import { findTestServer } from '../../scripts/lib/temporal-server';
+import { startTimeSkipping, type TimeSkipping } from '../support/time-skipping';
 import { amazonOrderUpdatedSignal, orderWorkflowId, type OrderSnapshot } from '../../workflows/contracts/orders';
 
+let server: TimeSkipping;
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
 const taskQueue = 'order-news-test';
@@ -53,15 +54,11 @@ const activities: Partial<OrderActivities> & Record<string, (...args: never[]) =
 };
 
 before(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const path = findTestServer();
-  env = await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {});
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') });
+  server = await startTimeSkipping();
+  ({ env, bundle } = server);
 });
 
-after(async () => {
-  await env?.teardown();
-});
+after(() => server?.teardown());
 
 function order(id: string, over: Partial<OrderSnapshot>, now: string): OrderSnapshot {
   return {

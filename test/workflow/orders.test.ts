@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { OrderActivities } from '../../activities/orders';
 import type { RecordMovementsInput, RecordMovementsResult } from '../../activities/stock-ledger';
 import type { FbmPool, StockMovement } from '../../domain/stock';
-import { findTestServer, registerSearchAttributes } from '../../scripts/lib/temporal-server';
+import { startTimeSkipping, type TimeSkipping } from '../support/time-skipping';
 import {
   amazonOrderUpdatedSignal,
   despatchUpdate,
@@ -28,6 +28,7 @@ import {
   type OrderStatus,
 } from '../../workflows/contracts/orders';
 
+let server: TimeSkipping;
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
 const taskQueue = 'orders-workflow-test';
@@ -128,16 +129,11 @@ const activities: Partial<OrderActivities> & {
 };
 
 before(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const path = findTestServer();
-  env = await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {});
-  await registerSearchAttributes(env.connection, env.namespace ?? 'default').catch(() => {});
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') });
+  server = await startTimeSkipping({ searchAttributes: true });
+  ({ env, bundle } = server);
 });
 
-after(async () => {
-  await env?.teardown();
-});
+after(() => server?.teardown());
 
 let orderSeq = 0;
 beforeEach(async () => {

@@ -5,21 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { createStockActivities, FbmPushState, PushFbmQuantityInput, PushFbmQuantityResult } from '../../activities/stock';
 import type { FeedActivities } from '../../activities/feeds';
-import { findTestServer } from '../../scripts/lib/temporal-server';
+import { startTimeSkipping, type TimeSkipping } from '../support/time-skipping';
 import { pendingPushQuery, skuPushWorkflowId, stockChangedSignal, parseSkuPushWorkflowId } from '../../workflows/contracts/stock';
 
 type StockActivities = ReturnType<typeof createStockActivities>;
 
+let server: TimeSkipping;
 let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-let worker: Worker;
-let workerRun: Promise<void>;
 const taskQueue = 'stock-push-test';
 
 /** A fake warehouse + Amazon: the figure the ledger derives, and what was pushed. */
@@ -69,19 +66,12 @@ const feedGate: Pick<FeedActivities, 'beginFbmPush' | 'endFbmPush'> = {
 };
 
 before(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const path = findTestServer();
-  env = await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {});
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') });
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: { ...activities, ...feedGate } });
-  workerRun = worker.run();
+  server = await startTimeSkipping();
+  env = server.env;
+  await server.serve(taskQueue, { ...activities, ...feedGate });
 });
 
-after(async () => {
-  worker?.shutdown();
-  await workerRun;
-  await env?.teardown();
-});
+after(() => server?.teardown());
 
 beforeEach(() => {
   Object.assign(fake, { quantity: 0, lastPushed: null, pushes: [], invalidNext: null, gate: null, kind: 'FBM', reads: 0, notFoundNext: false });

@@ -5,18 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ApplyDecisionResult, createReturnActivities } from '../../activities/returns';
 import type { createStockActivities, RequestStockPushInput } from '../../activities/stock';
-import { findTestServer } from '../../scripts/lib/temporal-server';
+import { startTimeSkipping, type TimeSkipping } from '../support/time-skipping';
 import { inspectionSignal, returnStateQuery, returnWorkflowId, type InspectionDecision, type ReturnWorkflowInput } from '../../workflows/contracts/stock';
 
 type Activities = ReturnType<typeof createReturnActivities> & ReturnType<typeof createStockActivities>;
 
+let server: TimeSkipping;
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let workerRun: Promise<void>;
 const taskQueue = 'stock-returns-test';
 
 const fake = {
@@ -46,19 +44,12 @@ const activities: Pick<Activities, 'applyReturnDecision' | 'markReturnAttention'
 };
 
 before(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const path = findTestServer();
-  env = await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {});
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') });
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
-  workerRun = worker.run();
+  server = await startTimeSkipping();
+  env = server.env;
+  await server.serve(taskQueue, activities);
 });
 
-after(async () => {
-  worker?.shutdown();
-  await workerRun;
-  await env?.teardown();
-});
+after(() => server?.teardown());
 
 beforeEach(() => {
   fake.decisions = [];
