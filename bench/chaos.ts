@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { numberArg, parseCliArgs, UsageError } from '../scripts/lib/connection-cli';
 import { formatChaosReport, runChaos } from './lib/chaos-run';
 
 const usage = `Usage: npm run chaos -- [options]
@@ -27,31 +27,23 @@ const usage = `Usage: npm run chaos -- [options]
 `;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      orders: { type: 'string' },
-      skus: { type: 'string' },
-      'time-scale': { type: 'string' },
-      duration: { type: 'string' },
-      kills: { type: 'string' },
-      settle: { type: 'string' },
-      seed: { type: 'string', default: '7' },
-      quick: { type: 'boolean', default: false },
-      out: { type: 'string', default: path.join('bench', 'results', 'chaos.json') },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
+  const { values } = parseCliArgs(process.argv.slice(2), {
+    orders: { type: 'string' },
+    skus: { type: 'string' },
+    'time-scale': { type: 'string' },
+    duration: { type: 'string' },
+    kills: { type: 'string' },
+    settle: { type: 'string' },
+    seed: { type: 'string', default: '7' },
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string', default: path.join('bench', 'results', 'chaos.json') },
+    help: { type: 'boolean', default: false },
   });
   if (values.help) {
     console.log(usage);
     return 0;
   }
-  const num = (flag: string, text: string | undefined, fallback: number, min: number, max: number): number => {
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${flag} must be a number from ${min} to ${max}, got "${text}"`);
-    return n;
-  };
+  const num = (flag: string, text: string | undefined, fallback: number, min: number, max: number) => numberArg(flag, text, { min, max, fallback });
   const q = values.quick;
   const opts = {
     orders: num('orders', values.orders, q ? 60 : 400, 1, 100_000),
@@ -76,7 +68,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
+    if (err instanceof UsageError) console.error(`${err.message}\n\n${usage}`);
+    else console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(err instanceof UsageError ? 2 : 1);
   },
 );

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { numberArg, parseCliArgs, UsageError } from '../scripts/lib/connection-cli';
 import { runBaseline, type BaselineResult } from './lib/baseline';
 import { peakCatalogue } from './lib/catalogue';
 import { runEngineCost, type EngineCostResult } from './lib/engine-cost';
@@ -141,34 +141,26 @@ function printEngine(e: EngineCostResult): void {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      orders: { type: 'string' },
-      skus: { type: 'string' },
-      'time-scale': { type: 'string' },
-      'stream-rate': { type: 'string' },
-      'stream-orders': { type: 'string' },
-      adjustments: { type: 'string' },
-      'engine-orders': { type: 'string' },
-      seed: { type: 'string', default: '42' },
-      skip: { type: 'string', default: '' },
-      'phase-timeout': { type: 'string' },
-      quick: { type: 'boolean', default: false },
-      out: { type: 'string', default: path.join('bench', 'results') },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
+  const { values } = parseCliArgs(process.argv.slice(2), {
+    orders: { type: 'string' },
+    skus: { type: 'string' },
+    'time-scale': { type: 'string' },
+    'stream-rate': { type: 'string' },
+    'stream-orders': { type: 'string' },
+    adjustments: { type: 'string' },
+    'engine-orders': { type: 'string' },
+    seed: { type: 'string', default: '42' },
+    skip: { type: 'string', default: '' },
+    'phase-timeout': { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string', default: path.join('bench', 'results') },
+    help: { type: 'boolean', default: false },
   });
   if (values.help) {
     console.log(usage);
     return 0;
   }
-  const num = (flag: string, text: string | undefined, fallback: number, min: number, max: number): number => {
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${flag} must be a number from ${min} to ${max}, got "${text}"`);
-    return n;
-  };
+  const num = (flag: string, text: string | undefined, fallback: number, min: number, max: number) => numberArg(flag, text, { min, max, fallback });
   const q = values.quick;
   const orders = num('orders', values.orders, q ? 200 : 5000, 10, 200_000);
   const skus = num('skus', values.skus, q ? 100 : 2000, 8, 100_000);
@@ -267,7 +259,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
+    if (err instanceof UsageError) console.error(`${err.message}\n\n${usage}`);
+    else console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(err instanceof UsageError ? 2 : 1);
   },
 );

@@ -15,6 +15,7 @@ import { AesGcmPayloadCodec, conduitDataConverter } from '../codec/payload-codec
 import { startCodecServer } from '../codec/server';
 import { loadConfig, type Config } from '../config';
 import { exitWithClearError } from './lib/cli-errors';
+import { numberArg } from './lib/connection-cli';
 import { loadOrCreateDevSecrets } from './lib/dev-secrets';
 import { createDemoReturn, parseIncident, playIncident, readSummary, renderSummary, runDemoFeed, seedDemo, startDemoSchedules, warehouseTick } from './lib/demo-story';
 import { startDatabase, startTemporal } from './lib/runtime';
@@ -63,11 +64,7 @@ async function main(): Promise<void> {
     console.log(usage);
     return;
   }
-  const number = (flag: string, text: string | undefined, min: number, max: number): number => {
-    const n = Number(text);
-    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${flag} must be a number from ${min} to ${max}, got "${text}"`);
-    return n;
-  };
+  const number = (flag: string, text: string | undefined, min: number, max: number) => numberArg(flag, text, { min, max });
   const exitAfter = number('exit-after', values['exit-after'], 0, 86_400);
   const timeScale = number('time-scale', values['time-scale'], 1, 10_000);
   const orderRate = number('order-rate', values['order-rate'], 0, 100_000);

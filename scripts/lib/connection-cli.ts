@@ -36,6 +36,16 @@ export function parseCliArgs<T extends ParseArgsConfig['options']>(argv: string[
   }
 }
 
+/** A numeric option within [min, max]; `fallback` when it was not given (UsageError naming the flag otherwise). */
+export function numberArg(flag: string, text: string | undefined, range: { min: number; max: number; fallback?: number }): number {
+  if (text === undefined && range.fallback !== undefined) return range.fallback;
+  const n = Number(text);
+  if (text === undefined || text.trim() === '' || !Number.isFinite(n) || n < range.min || n > range.max) {
+    throw new UsageError(`--${flag} must be a number from ${range.min} to ${range.max}, got "${text ?? ''}"`);
+  }
+  return n;
+}
+
 /** True when the command line asks for help (`--help` or `-h`). */
 export function wantsHelp(argv: readonly string[]): boolean {
   return argv.includes('--help') || argv.includes('-h');
