@@ -6,15 +6,10 @@
  * returns a validated value or throws an SpApiError.
  */
 
-export type FulfilledBy = 'AMAZON' | 'MERCHANT';
-export type FulfillmentStatus =
-  | 'PENDING_AVAILABILITY'
-  | 'PENDING'
-  | 'UNSHIPPED'
-  | 'PARTIALLY_SHIPPED'
-  | 'SHIPPED'
-  | 'CANCELLED'
-  | 'UNFULFILLABLE';
+import type { FulfilledBy, FulfillmentStatus } from '../domain/routing';
+import type { FbaInventorySummary } from '../domain/stock';
+
+export type { FulfilledBy, FulfillmentStatus };
 
 export interface Money {
   currencyCode: string;
@@ -92,20 +87,10 @@ export interface ConfirmShipmentBody {
   };
 }
 
-export interface InventorySummary {
+/** A getInventorySummaries summary: the FBA figures the stock rules read, plus Amazon's identifiers. */
+export interface InventorySummary extends FbaInventorySummary {
   asin?: string;
   fnSku?: string;
-  sellerSku?: string;
-  lastUpdatedTime?: string;
-  totalQuantity?: number;
-  inventoryDetails?: {
-    fulfillableQuantity?: number;
-    inboundWorkingQuantity?: number;
-    inboundShippedQuantity?: number;
-    inboundReceivingQuantity?: number;
-    reservedQuantity?: { totalReservedQuantity?: number };
-    unfulfillableQuantity?: { totalUnfulfillableQuantity?: number };
-  };
 }
 
 export interface InventoryPage {
