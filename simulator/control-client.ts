@@ -5,22 +5,15 @@
  */
 
 export type SimRegion = 'eu' | 'na' | 'fe';
-export type SimFulfilment = 'FBM' | 'FBA' | 'HYBRID';
+import type { CatalogueItem } from './listings';
+import type { Fulfilment, NotificationDelivery } from './state';
+
+export type SimFulfilment = Fulfilment;
 export type SimFulfillmentStatus = 'PENDING_AVAILABILITY' | 'PENDING' | 'UNSHIPPED' | 'PARTIALLY_SHIPPED' | 'SHIPPED' | 'CANCELLED' | 'UNFULFILLABLE';
 export type SimFaultKind = 'internalFailure' | 'serviceUnavailable' | 'slow' | 'dropConnection' | 'malformedJson';
 
-export interface SimCatalogueItem {
-  sku: string;
-  asin?: string;
-  title: string;
-  productType: string;
-  price: number;
-  currencyCode?: string;
-  description?: string;
-  fbmQuantity?: number;
-  fbaQuantity?: number;
-  fulfilment: SimFulfilment;
-}
+/** A catalogue entry as the control API takes it (the simulator's own type). */
+export type SimCatalogueItem = CatalogueItem;
 
 export interface SimApp {
   clientId: string;
@@ -206,21 +199,8 @@ export interface SimOperationStats {
   faults: number;
 }
 
-export interface SimNotificationDelivery {
-  notificationId: string;
-  notificationType: string;
-  sellerId: string;
-  orderId: string;
-  subscriptionId: string;
-  url: string;
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  lastError?: string;
-  lastStatusCode?: number;
-  eventTime: string;
-  deliveredAtReal?: string;
-  payload: Record<string, unknown>;
-}
+/** A notification delivery as the control API reports it: the simulator's record, times as ISO strings. */
+export type SimNotificationDelivery = Omit<NotificationDelivery, 'eventTime'> & { eventTime: string };
 
 export interface SimClockView {
   now: string;
