@@ -4,10 +4,10 @@
  * answer throws SimulatorControlError carrying the simulator's `"<field>: <problem>"` message.
  */
 
-export type SimRegion = 'eu' | 'na' | 'fe';
 import type { CatalogueItem } from './listings';
 import type { Fulfilment, NotificationDelivery } from './state';
 
+export type SimRegion = 'eu' | 'na' | 'fe';
 export type SimFulfilment = Fulfilment;
 export type SimFulfillmentStatus = 'PENDING_AVAILABILITY' | 'PENDING' | 'UNSHIPPED' | 'PARTIALLY_SHIPPED' | 'SHIPPED' | 'CANCELLED' | 'UNFULFILLABLE';
 export type SimFaultKind = 'internalFailure' | 'serviceUnavailable' | 'slow' | 'dropConnection' | 'malformedJson';
