@@ -18,6 +18,7 @@ import type { ScriptContext } from '../../scripts/lib/connection-cli';
 import { completeReauthorisationWorkflowId, connectionStatusQuery, connectionWorkflowId, scopeCanaryWorkflowId, type ConnectionStatus, type ScopeCanaryResult } from '../../workflows/contracts/connection';
 import { scheduleId, scheduleScope, type ScheduleKind } from '../../workflows/contracts/schedules';
 import { startStack, type Stack } from '../support/stack';
+import { waitForValue } from '../support/wait';
 
 let stack: Stack;
 let ctx: ScriptContext & { lines: string[] };
@@ -53,16 +54,6 @@ after(async () => {
   for (const kind of WATCHED) await stack?.client.schedule.getHandle(scheduleId(kind, connectionId)).delete().catch(() => {});
   await stack?.stop();
 });
-
-async function waitFor<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const connection = () => stack.client.workflow.getHandle(connectionWorkflowId(connectionId));
 const status = (): Promise<ConnectionStatus> => connection().query(connectionStatusQuery);
@@ -151,28 +142,20 @@ for (const c of CASES) {
 
     // The blocked scopes wait, and the connection says why in the guide's words.
     const waiting = [...c.blocked.map((s) => canaries.get(s)!.workflowId), ...real.map((h) => h.workflowId)];
-    const blocked = await waitFor(
-      status,
-      (s) => s.blockedScopes.length === c.blocked.length && waiting.every((id) => s.blockedScopes.some((b) => b.waitingWorkflows.includes(id))),
-      `${c.blocked.join(', ')} blocked with every waiting workflow`,
-    );
+    const blocked = await waitForValue(`${c.blocked.join(', ')} blocked with every waiting workflow`, status, (s) => s.blockedScopes.length === c.blocked.length && waiting.every((id) => s.blockedScopes.some((b) => b.waitingWorkflows.includes(id))));
     assert.deepEqual(blocked.blockedScopes.map((b) => b.scope), c.blocked);
     for (const b of blocked.blockedScopes) assert.equal(b.symptom, symptomForScope(b.scope));
     assert.equal(blocked.needsAttention, true);
     for (const id of waiting) assert.equal((await stack.client.workflow.getHandle(id).describe()).status.name, 'RUNNING', `${id} waits, it does not fail`);
 
     // The Web UI's filters find it.
-    await waitFor(() => listed(`WorkflowId = "${connectionWorkflowId(connectionId)}" AND NeedsAttention = true`), (ids) => ids.length === 1, 'NeedsAttention = true in visibility');
+    await waitForValue('NeedsAttention = true in visibility', () => listed(`WorkflowId = "${connectionWorkflowId(connectionId)}" AND NeedsAttention = true`), (ids) => ids.length === 1);
     for (const scope of c.blocked) {
-      await waitFor(() => listed(`ConduitConnection = "${connectionId}" AND BlockedScopes = "${scope}"`), (ids) => ids.includes(connectionWorkflowId(connectionId)), `BlockedScopes = "${scope}"`);
+      await waitForValue(`BlockedScopes = "${scope}"`, () => listed(`ConduitConnection = "${connectionId}" AND BlockedScopes = "${scope}"`), (ids) => ids.includes(connectionWorkflowId(connectionId)));
     }
 
     // Exactly the schedules that need a blocked scope are paused, with the symptom in the note.
-    const pausedKinds = await waitFor(
-      async () => (await Promise.all(WATCHED.map(async (k) => ((await paused(k)).paused ? k : null)))).filter((k) => k !== null),
-      (kinds) => kinds.length === WATCHED.filter((k) => c.blocked.includes(scheduleScope[k]!)).length,
-      'the schedules of the blocked scopes to pause',
-    );
+    const pausedKinds = await waitForValue('the schedules of the blocked scopes to pause', async () => (await Promise.all(WATCHED.map(async (k) => ((await paused(k)).paused ? k : null)))).filter((k) => k !== null), (kinds) => kinds.length === WATCHED.filter((k) => c.blocked.includes(scheduleScope[k]!)).length);
     for (const kind of pausedKinds) assert.match((await paused(kind!)).note ?? '', /^\[conduit:access\] .+ denied by Amazon since .+ Re-authorise the existing connection/);
 
     // Re-authorise: the seller grants the roles again and consents; complete-reauth finishes it.
@@ -187,7 +170,7 @@ for (const c of CASES) {
     // Everything that waited now completes, each blocked exactly once.
     for (const scope of c.blocked) assert.equal((await finished<ScopeCanaryResult>(canaries.get(scope)!)).blockedTimes, 1);
     for (const handle of real) await handle.result();
-    for (const kind of WATCHED) await waitFor(() => paused(kind), (s) => !s.paused, `${kind} unpaused`);
+    for (const kind of WATCHED) await waitForValue(`${kind} unpaused`, () => paused(kind), (s) => !s.paused);
     assert.equal((await status()).needsAttention, false);
   });
 }
@@ -238,11 +221,7 @@ test('connect.ts onboards a connection and its workflow finds out what the token
   const newId = 'uk-auth-new';
   const first = await connect(ctx, { connectionId: newId, sellerId, marketplaceIds: ['A1F83G8C2ARO7P'], refreshTokenSealed: stack.deps.sealer.seal(seller.refreshToken!) });
   assert.equal(first.created, true);
-  const s = await waitFor(
-    () => stack.client.workflow.getHandle(connectionWorkflowId(newId)).query(connectionStatusQuery),
-    (v) => v.lastReauthorisation?.by === 'onboarding',
-    'the first verification of the new token',
-  );
+  const s = await waitForValue('the first verification of the new token', () => stack.client.workflow.getHandle(connectionWorkflowId(newId)).query(connectionStatusQuery), (v) => v.lastReauthorisation?.by === 'onboarding');
   assert.deepEqual(s.grantedScopes, ['SELLING_PARTNER_INSIGHTS', 'FULFILMENT_INVENTORY', 'FEEDS']);
   assert.deepEqual(s.blockedScopes.map((b) => b.scope), ['ORDERS']);
   assert.equal((await connect(ctx, { connectionId: newId, sellerId, marketplaceIds: ['A1F83G8C2ARO7P'] })).created, false, 'running it again updates, never duplicates');

@@ -18,6 +18,7 @@ import type { ScriptContext } from '../../scripts/lib/connection-cli';
 import type { ChecklistReport } from '../../workflows/contracts/checklist';
 import { despatchUpdate, orderStatusQuery, orderWorkflowId } from '../../workflows/contracts/orders';
 import { defaultCatalogue, seedConduitCatalogue, startStack, UK_MARKETPLACE, type Stack } from '../support/stack';
+import { waitForValue } from '../support/wait';
 
 let stack: Stack;
 let ctx: ScriptContext & { lines: string[] };
@@ -40,16 +41,6 @@ before(async () => {
 after(async () => {
   await stack?.stop();
 });
-
-async function waitFor<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, ms = 45_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read().catch(() => undefined as T);
-    if (value !== undefined && ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function checklist(connectionId: string, ...extra: string[]): Promise<{ code: number; report: ChecklistReport }> {
   ctx.lines.length = 0;
@@ -75,17 +66,13 @@ test('a well-configured seller passes all eight checks once its test FBM order s
   await new Promise((r) => setTimeout(r, 4_500)); // past Amazon's 2-minute lastUpdatedBefore margin (simulated)
   await stack.client.workflow.execute('orderDownload', { workflowId: `order-download:${connectionId}:checklist`, taskQueue: stack.taskQueue, args: [{ connectionId }] });
   const handle = stack.client.workflow.getHandle(orderWorkflowId(UK_MARKETPLACE, order!.orderId));
-  await waitFor(() => handle.query(orderStatusQuery), (s) => s.state === 'ALLOCATED', 'the test order allocated');
+  await waitForValue('the test order allocated', () => handle.query(orderStatusQuery), (s) => s.state === 'ALLOCATED');
   const despatch = await handle.executeUpdate(despatchUpdate, {
     args: [{ carrierCode: 'Royal Mail', shippingMethod: 'Tracked 24', trackingNumber: 'RM123456785GB', shipDate: order!.createdAt, lines: order!.items.map((i) => ({ orderItemId: i.orderItemId, quantity: i.quantityOrdered })), by: 'checklist test' }],
   });
   assert.equal(despatch.accepted, true);
-  await waitFor(() => stack.control.order(order!.orderId), (o) => o.status === 'SHIPPED', 'Amazon to show the order Shipped');
-  await waitFor(
-    () => stack.db.select().from(schema.shipments).where(eq(schema.shipments.amazonOrderId, order!.orderId)),
-    (rows) => rows.some((r) => r.confirmedAt !== null),
-    'the confirmation recorded',
-  );
+  await waitForValue('Amazon to show the order Shipped', () => stack.control.order(order!.orderId), (o) => o.status === 'SHIPPED');
+  await waitForValue('the confirmation recorded', () => stack.db.select().from(schema.shipments).where(eq(schema.shipments.amazonOrderId, order!.orderId)), (rows) => rows.some((r) => r.confirmedAt !== null));
 
   const ready = await checklist(connectionId, '--acknowledge-fba-lag', '--by', 'ops:alice');
   assert.deepEqual(failed(ready.report.items), []);

@@ -14,6 +14,7 @@ import { CONDUIT_ROLES } from '../../domain/scopes';
 import type { SimCatalogueItem, SimOrderView } from '../../simulator/control-client';
 import { orderStatusQuery, orderWorkflowId, type OrderStatus } from '../../workflows/contracts/orders';
 import { defaultCatalogue, seedConduitCatalogue, startStack, type Stack } from '../support/stack';
+import { waitFor } from '../support/wait';
 
 const ROOT = path.resolve(__dirname, '../..');
 const connectionId = 'uk-cli';
@@ -57,16 +58,6 @@ function ok(run: Run, code = 0): Run {
 function refused(run: Run, names: RegExp): void {
   assert.equal(run.code, 2, `exit ${run.code} (wanted 2)\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
   assert.match(run.stderr, names);
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
 }
 
 const statusOf = (o: SimOrderView): Promise<OrderStatus> => stack.client.workflow.getHandle(orderWorkflowId(o.marketplaceId, o.orderId)).query(orderStatusQuery);

@@ -25,6 +25,7 @@ import type { SimOrderView } from '../../simulator/control-client';
 import { createSealer } from '../../spapi/secrets';
 import { despatchUpdate, ORDER_DOWNLOAD_WORKFLOW_TYPE, orderStatusQuery, orderWorkflowId, type OrderStatus } from '../../workflows/contracts/orders';
 import { startStack, type Stack } from '../support/stack';
+import { waitFor } from '../support/wait';
 
 // Everything the SDK logs (workflow and activity loggers, worker lifecycle) is captured: one Runtime per process.
 const runtimeLogs: LogEntry[] = [];
@@ -42,16 +43,6 @@ let stack: Stack;
 let orders: SimOrderView[];
 /** What must never appear outside Postgres's sealed columns, by name (for the failure message). */
 const secrets = new Map<string, string>();
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 /** Base64 forms of `text` at each of the three byte alignments (the middle part that does not depend on neighbours). */
 export function base64Forms(text: string): string[] {

@@ -30,6 +30,7 @@ import {
   type OrderStatus,
 } from '../../workflows/contracts/orders';
 import { defaultCatalogue, seedConduitCatalogue, startStack, type Stack } from '../support/stack';
+import { waitFor } from '../support/wait';
 
 const connectionId = `uk-hostile-${randomBytes(2).toString('hex')}`;
 /** Listed on Amazon but not in Conduit's catalogue: near-misses of FBM-MUG-01 / FBM-CAP-01 and an unknown SKU. */
@@ -50,16 +51,6 @@ before(async () => {
 after(async () => {
   await stack?.stop();
 });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 /**
  * A fingerprint of every table a refused input must not touch. Left out: the channel log and rate

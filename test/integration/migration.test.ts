@@ -23,6 +23,7 @@ import type { DownloadStatus } from '../../workflows/contracts/orders';
 import { orderWorkflowId } from '../../workflows/contracts/orders';
 import { scheduleId } from '../../workflows/contracts/schedules';
 import { startStack, type Stack } from '../support/stack';
+import { waitForValue } from '../support/wait';
 
 let stack: Stack;
 let ctx: ScriptContext & { lines: string[] };
@@ -48,16 +49,6 @@ after(async () => {
   await schedule().delete().catch(() => {});
   await stack?.stop();
 });
-
-async function waitFor<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, ms = 45_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Workflow IDs listed by a visibility query (eventually consistent, so callers poll). */
 async function listed(query: string): Promise<string[]> {
@@ -121,7 +112,7 @@ test('migrate-mws stops legacy polling and waits for SP-API consent; running it 
   const state = (await schedule().describe()).state;
   assert.equal(state.paused, true);
   assert.match(state.note ?? '', /^\[conduit:mws-migration\] Legacy MWS polling stopped/);
-  await waitFor(() => listed(`WorkflowId = "${migrationWorkflowId(connectionId)}" AND OrderState = "AWAITING_SP_API_CONSENT"`), (ids) => ids.length === 1, 'the step in visibility');
+  await waitForValue('the step in visibility', () => listed(`WorkflowId = "${migrationWorkflowId(connectionId)}" AND OrderState = "AWAITING_SP_API_CONSENT"`), (ids) => ids.length === 1);
 
   const runId = (await handle.describe()).runId;
   const again = await startMigration(ctx, { connectionId, by: 'ops:bob' });
@@ -158,7 +149,7 @@ test('the SP-API consent completes the migration: scopes verified, late orders b
   assert.equal(row!.status, 'ACTIVE');
   assert.ok(row!.orderCursor, 'regular polling continues from the end of the backfill');
   assert.equal((await schedule().describe()).state.paused, false);
-  const connection = await waitFor(() => stack.client.workflow.getHandle(connectionWorkflowId(connectionId)).query(connectionStatusQuery), (s) => s.apiKind === 'SP_API', 'the connection workflow on SP-API');
+  const connection = await waitForValue('the connection workflow on SP-API', () => stack.client.workflow.getHandle(connectionWorkflowId(connectionId)).query(connectionStatusQuery), (s) => s.apiKind === 'SP_API');
   assert.equal(connection.needsAttention, false);
 
   // The next regular poll re-reads the overlap and changes nothing.

@@ -28,6 +28,7 @@ import { scheduleId } from '../../workflows/contracts/schedules';
 import { NeedsAttentionKey } from '../../workflows/contracts/search-attributes';
 import { decodeHistory, saveHistory } from '../replay/history-file';
 import { startStack, type Stack } from '../support/stack';
+import { waitFor } from '../support/wait';
 
 let stack: Stack;
 let schedule: ScheduleHandle;
@@ -50,16 +51,6 @@ after(async () => {
   await schedule?.delete().catch(() => {});
   await stack?.stop();
 });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const handleOf = (orderId: string) => stack.client.workflow.getHandle(orderWorkflowId(stack.marketplaceId, orderId));
 const statusOf = (orderId: string): Promise<OrderStatus> => handleOf(orderId).query(orderStatusQuery);

@@ -17,6 +17,7 @@ import { formatStockView } from '../../scripts/stock';
 import { fbaSyncWorkflowId, reconcileWorkflowId, type ReconciliationReport } from '../../workflows/contracts/stock';
 import { startStack, type Stack } from '../support/stack';
 import { decodeHistory, saveHistory } from '../replay/history-file';
+import { waitForValue } from '../support/wait';
 
 let stack: Stack;
 
@@ -38,17 +39,6 @@ before(async () => {
 after(async () => {
   await stack?.stop();
 });
-
-async function waitFor<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await read();
-  while (!ok(last)) {
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(last)} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-    last = await read();
-  }
-  return last;
-}
 
 const amazonQuantity = async (sku: string) => (await stack.control.listing(stack.sellerId, sku)).quantity;
 let runs = 0;
@@ -96,7 +86,7 @@ test('FBA sales since Amazon’s figure lower the lag-aware estimate, not Amazon
     { fulfilledBy: 'AMAZON', items: [{ sku: 'HYB-TEE-01', quantity: 2 }] },
     { fulfilledBy: 'AMAZON', items: [{ sku: 'HYB-TEE-01', quantity: 1 }] },
   ]);
-  await waitFor(
+  await waitForValue(
     'FBA orders recorded',
     async () => (await stack.db.select().from(schema.orders).where(eq(schema.orders.fulfilledBy, 'AMAZON'))).length,
     (n) => n === 2,
@@ -130,7 +120,7 @@ test('reconciliation finds planted drift and SKU near-misses and fixes only the 
     productType: 'HAT',
     patches: [{ op: 'replace', path: '/attributes/fulfillment_availability', value: [{ fulfillment_channel_code: 'DEFAULT', quantity: 9 }] }],
   });
-  await waitFor('planted cap quantity', () => amazonQuantity('FBM-CAP-01'), (q) => q === 9);
+  await waitForValue('planted cap quantity', () => amazonQuantity('FBM-CAP-01'), (q) => q === 9);
   // A lost push: 4 mugs counted in, never sent to Amazon.
   const ledger = createStockLedgerActivities({ db: stack.db, log: stack.deps.log });
   assert.ok((await ledger.recordMovements({ connectionId: stack.connectionId, movements: [{ sku: 'FBM-MUG-01', pool: 'FBM', kind: 'ADJUST', onHandDelta: 4, allocatedDelta: 0, idempotencyKey: 'lost-push', reason: 'count' }] })).ok);
@@ -157,8 +147,8 @@ test('reconciliation finds planted drift and SKU near-misses and fixes only the 
   assert.deepEqual(report.onlyInConduit, ['KETTLE-01']);
 
   // Fixed: Amazon now shows the ledger's figures.
-  await waitFor('cap corrected', () => amazonQuantity('FBM-CAP-01'), (q) => q === 5);
-  await waitFor('mug corrected', () => amazonQuantity('FBM-MUG-01'), (q) => q === 24);
+  await waitForValue('cap corrected', () => amazonQuantity('FBM-CAP-01'), (q) => q === 5);
+  await waitForValue('mug corrected', () => amazonQuantity('FBM-MUG-01'), (q) => q === 24);
   // Not guessed: the look-alike and unknown listings keep their quantities, FBA is not pushed anywhere.
   assert.equal(await amazonQuantity('fbm-mug-01'), 7);
   assert.equal(await amazonQuantity('SOCK-BLUE'), 4);

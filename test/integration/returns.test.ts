@@ -14,6 +14,7 @@ import { fbmReturnId } from '../../domain/returns';
 import { inspectionSignal, returnStateQuery, returnWorkflowId, returnsPickupWorkflowId, type ReturnState } from '../../workflows/contracts/stock';
 import { startStack, type Stack } from '../support/stack';
 import { decodeHistory, saveHistory } from '../replay/history-file';
+import { waitForValue } from '../support/wait';
 
 let stack: Stack;
 
@@ -24,17 +25,6 @@ before(async () => {
 after(async () => {
   await stack?.stop();
 });
-
-async function waitFor<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await read();
-  while (!ok(last)) {
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(last)} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-    last = await read();
-  }
-  return last;
-}
 
 let pickups = 0;
 const pickup = () =>
@@ -68,7 +58,7 @@ test('FBM returns wait for inspection: restock raises Amazon’s quantity once, 
 
   // FBA: recorded against the FBA pool only (the sellable unit back to fulfillable), FBM tee untouched.
   const fbaRows = (await stack.db.select().from(schema.returns).where(eq(schema.returns.channel, 'FBA'))).map((r) => r.id);
-  for (const id of fbaRows) await waitFor(`FBA return ${id}`, async () => (await returnRow(id))?.status, (s) => s === 'RECORDED', 45_000);
+  for (const id of fbaRows) await waitForValue(`FBA return ${id}`, async () => (await returnRow(id))?.status, (s) => s === 'RECORDED', 45_000);
   assert.equal((await pool('HYB-TEE-01', 'FBA'))?.onHand, 1, 'one sellable FBA unit recorded in the FBA pool');
   assert.equal((await pool('HYB-TEE-01', 'FBM'))?.onHand, 10, 'FBM pool of the hybrid SKU untouched by FBA returns');
   assert.equal(await amazonQuantity('HYB-TEE-01'), 10);
@@ -79,7 +69,7 @@ test('FBM returns wait for inspection: restock raises Amazon’s quantity once, 
   await keepHandle.signal(inspectionSignal, { decision: 'RESTOCK', by: 'goods-in' });
   const kept = (await keepHandle.result()) as ReturnState;
   assert.equal(kept.status, 'RESTOCKED');
-  await waitFor('Amazon quantity of FBM-CAP-01', () => amazonQuantity('FBM-CAP-01'), (q) => q === 7);
+  await waitForValue('Amazon quantity of FBM-CAP-01', () => amazonQuantity('FBM-CAP-01'), (q) => q === 7);
 
   const binHandle = stack.client.workflow.getHandle(returnWorkflowId(stack.connectionId, binId));
   await binHandle.signal(inspectionSignal, { decision: 'DISPOSE', by: 'goods-in' });

@@ -33,6 +33,7 @@ import { PII_PURGE_WORKFLOW_TYPE, PII_RETENTION_DAYS, type PiiPurgeResult } from
 import { scheduleId } from '../../workflows/contracts/schedules';
 import { decodeHistory } from '../replay/history-file';
 import { startStack, type Stack } from '../support/stack';
+import { waitFor } from '../support/wait';
 
 // Everything the SDK logs (worker, workflows, activities) is kept for the scan.
 const sdkLogs: string[] = [];
@@ -92,16 +93,6 @@ after(async () => {
   await stack?.client.schedule.getHandle(scheduleId('pii-purge', connectionId)).delete().catch(() => {});
   await stack?.stop();
 });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 const handleOf = (orderId: string) => stack.client.workflow.getHandle(orderWorkflowId(stack.marketplaceId, orderId));
 const stateOf = async (orderId: string): Promise<OrderStatus> => handleOf(orderId).query(orderStatusQuery);

@@ -16,6 +16,7 @@ import { formatAdjustResult, formatStockView } from '../../scripts/stock';
 import { startStack, type Stack } from '../support/stack';
 import { decodeHistory, saveHistory } from '../replay/history-file';
 import { skuPushWorkflowId } from '../../workflows/contracts/stock';
+import { waitForValue } from '../support/wait';
 
 let stack: Stack;
 
@@ -42,22 +43,11 @@ async function ledgerFbm(sku: string): Promise<number> {
   return fbmAvailable({ onHand: pool?.onHand ?? 0, allocated: pool?.allocated ?? 0, buffer: item?.buffer ?? 0 });
 }
 
-async function waitFor<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T = await read();
-  while (!ok(last)) {
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(last)} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-    last = await read();
-  }
-  return last;
-}
-
 test('a warehouse adjustment reaches Amazon within seconds, once, and a retried script changes nothing', async () => {
   const started = Date.now();
   const result = await adjustWarehouseStock(adjustDeps(), { connectionId: stack.connectionId, sku: 'FBM-MUG-01', delta: 3, reason: 'found a box in goods-in', key: 'count-1' });
   assert.deepEqual(result, { ok: true, applied: true, onHand: 23, allocated: 0, fbmAvailable: 23 });
-  await waitFor('Amazon quantity of FBM-MUG-01', () => amazonQuantity('FBM-MUG-01'), (q) => q === 23);
+  await waitForValue('Amazon quantity of FBM-MUG-01', () => amazonQuantity('FBM-MUG-01'), (q) => q === 23);
   assert.ok(Date.now() - started < 10_000, `reached Amazon in ${Date.now() - started} ms`);
 
   const again = await adjustWarehouseStock(adjustDeps(), { connectionId: stack.connectionId, sku: 'FBM-MUG-01', delta: 3, reason: 'found a box in goods-in', key: 'count-1' });
@@ -77,7 +67,7 @@ test('a warehouse adjustment reaches Amazon within seconds, once, and a retried 
 test('counting stock down reaches Amazon too (negative deltas go through the ledger)', async () => {
   const result = await adjustWarehouseStock(adjustDeps(), { connectionId: stack.connectionId, sku: 'FBM-MUG-01', delta: -2, reason: 'two chipped', key: 'count-2' });
   assert.deepEqual(result, { ok: true, applied: true, onHand: 21, allocated: 0, fbmAvailable: 21 });
-  await waitFor('Amazon quantity of FBM-MUG-01', () => amazonQuantity('FBM-MUG-01'), (q) => q === 21);
+  await waitForValue('Amazon quantity of FBM-MUG-01', () => amazonQuantity('FBM-MUG-01'), (q) => q === 21);
 });
 
 test('adjustments are refused with the reason and the numbers, and unknown SKUs name the near-miss', async () => {
@@ -121,9 +111,9 @@ test('a hybrid SKU sold through FBA and FBM under load never shows Amazon more F
     const pools = await stack.db.select().from(schema.stockPools).where(and(eq(schema.stockPools.connectionId, stack.connectionId), eq(schema.stockPools.pool, 'FBM')));
     return Object.fromEntries(pools.map((p) => [p.sku, p.allocated]));
   };
-  await waitFor('FBM allocations', allocated, (a) => a[hybrid] === 6 && a['FBM-MUG-01'] === 10, 45_000);
+  await waitForValue('FBM allocations', allocated, (a) => a[hybrid] === 6 && a['FBM-MUG-01'] === 10, 45_000);
   // Conduit has seen the FBA sales too (recorded as AMAZON orders), and still the FBM figure ignores them.
-  await waitFor(
+  await waitForValue(
     'FBA orders recorded',
     async () => (await stack.db.select().from(schema.orders).where(and(eq(schema.orders.connectionId, stack.connectionId), eq(schema.orders.fulfilledBy, 'AMAZON')))).length,
     (n) => n === fbaIds.length,
@@ -132,7 +122,7 @@ test('a hybrid SKU sold through FBA and FBM under load never shows Amazon more F
   const fbmSkus = catalogue.filter((c) => c.fulfilment !== 'FBA').map((c) => c.sku);
   for (const sku of fbmSkus) {
     const expected = await ledgerFbm(sku);
-    await waitFor(`Amazon's FBM quantity of ${sku}`, () => amazonQuantity(sku), (q) => q === expected, 20_000);
+    await waitForValue(`Amazon's FBM quantity of ${sku}`, () => amazonQuantity(sku), (q) => q === expected, 20_000);
   }
   assert.equal(await ledgerFbm(hybrid), 10 + 2 - 1 - 6, 'tee: 10 on hand +2 −1, 6 allocated to FBM orders; the 8 FBA sales are not in it');
 

@@ -23,6 +23,7 @@ import { provisionTemporal, type TemporalServer } from '../../scripts/lib/tempor
 import type { SimCatalogueItem, SimOrderView } from '../../simulator/control-client';
 import { orderStatusQuery, orderWorkflowId } from '../../workflows/contracts/orders';
 import { defaultCatalogue, seedConduitCatalogue, startStack, type Stack } from '../support/stack';
+import { waitFor } from '../support/wait';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '../artifacts');
@@ -46,16 +47,6 @@ async function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 before(async () => {

@@ -27,6 +27,7 @@ import {
 } from '../../workflows/contracts/connection';
 import { migrationStatusQuery, migrationWorkflowId, spApiConsentCompletedSignal, type MigrationInput, type MigrationResult } from '../../workflows/contracts/migration';
 import { schedulesForScope, scheduleId } from '../../workflows/contracts/schedules';
+import { waitForValue } from '../support/wait';
 
 let server: TimeSkipping;
 let env: TestWorkflowEnvironment;
@@ -171,16 +172,6 @@ async function withWorker<T>(fn: () => Promise<T>): Promise<T> {
   return worker.runUntil(fn);
 }
 
-async function waitFor<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const startConnection = (connectionId: string, extra: Partial<ConnectionWorkflowInput> = {}) =>
   client.workflow.start('connectionWorkflow', {
     workflowId: connectionWorkflowId(connectionId),
@@ -200,14 +191,14 @@ const status = (handle: WorkflowHandle) => handle.query(connectionStatusQuery);
 
 /** Waits (in real time) for the workflow to close and returns its result. */
 async function finished<T>(handle: WorkflowHandle, ms = 15_000): Promise<T> {
-  await waitFor(() => handle.describe(), (d) => d.status.name !== 'RUNNING', `${handle.workflowId} to finish`, ms);
+  await waitForValue(`${handle.workflowId} to finish`, () => handle.describe(), (d) => d.status.name !== 'RUNNING', ms);
   return (await handle.result()) as T;
 }
 
 /** Ends a connection workflow once it is idle (the test server leaks a time-skipping lock for an activity cut off by termination). */
 async function stop(handle: WorkflowHandle): Promise<void> {
   const current = client.workflow.getHandle(handle.workflowId);
-  await waitFor(() => current.describe(), (d) => (d.raw.pendingActivities ?? []).length === 0, `${handle.workflowId} to be idle`);
+  await waitForValue(`${handle.workflowId} to be idle`, () => current.describe(), (d) => (d.raw.pendingActivities ?? []).length === 0);
   await current.terminate();
 }
 
@@ -220,7 +211,7 @@ test('the migration waits for consent with reminder escalation, then verifies, b
       taskQueue,
       args: [{ connectionId: 'uk-legacy', requestedBy: 'test' } satisfies MigrationInput],
     });
-    const waiting = await waitFor(() => migration.query(migrationStatusQuery), (v) => v.step === 'AWAITING_SP_API_CONSENT', 'the consent step');
+    const waiting = await waitForValue('the consent step', () => migration.query(migrationStatusQuery), (v) => v.step === 'AWAITING_SP_API_CONSENT');
     assert.equal(waiting.needsAttention, false);
     assert.equal(fake.migration.status, 'MIGRATING');
     assert.equal(fake.migration.pausedLegacy, 1);
@@ -236,7 +227,7 @@ test('the migration waits for consent with reminder escalation, then verifies, b
     // Consent arrives but the seller left out Feeds: back to waiting, with the reason shown.
     fake.denied.add('FEEDS');
     await migration.signal(spApiConsentCompletedSignal, { verifiedScopes: ['SELLING_PARTNER_INSIGHTS', 'FULFILMENT_INVENTORY', 'ORDERS'], by: 'script' });
-    const partial = await waitFor(() => migration.query(migrationStatusQuery), (v) => v.deniedScopes.length === 1 && v.step === 'AWAITING_SP_API_CONSENT', 'the partial consent');
+    const partial = await waitForValue('the partial consent', () => migration.query(migrationStatusQuery), (v) => v.deniedScopes.length === 1 && v.step === 'AWAITING_SP_API_CONSENT');
     assert.match(partial.attention ?? '', /does not cover Feeds/);
 
     fake.denied.clear();
@@ -255,7 +246,7 @@ test('the migration waits for consent with reminder escalation, then verifies, b
       ['CONFIRMING_MWS', 'STOPPING_LEGACY_POLLING', 'AWAITING_SP_API_CONSENT', 'VERIFYING_SCOPES', 'AWAITING_SP_API_CONSENT', 'VERIFYING_SCOPES', 'BACKFILLING_ORDERS', 'SWITCHING_TO_SP_API', 'COMPLETED'],
     );
     assert.equal(finalStatus.needsAttention, false);
-    await waitFor(() => status(connection), (v) => v.apiKind === 'SP_API', 'the connection workflow to hear of the switch');
+    await waitForValue('the connection workflow to hear of the switch', () => status(connection), (v) => v.apiKind === 'SP_API');
 
     // Running it again finds SP-API and changes nothing.
     const rerun = await client.workflow.start('mwsMigration', {
@@ -277,7 +268,7 @@ test('AccessDenied parks only that scope: symptom shown, schedules paused, other
     fake.denied.add('ORDERS');
     const blocked = await startCanary('uk-acme', 'ORDERS', 'a');
     const otherBlocked = await startCanary('uk-acme', 'ORDERS', 'b');
-    const s = await waitFor(() => status(connection), (v) => v.blockedScopes[0]?.waitingWorkflows.length === 2 && fake.paused.length > 0, 'two workflows waiting on ORDERS');
+    const s = await waitForValue('two workflows waiting on ORDERS', () => status(connection), (v) => v.blockedScopes[0]?.waitingWorkflows.length === 2 && fake.paused.length > 0);
     assert.equal(s.needsAttention, true);
     assert.deepEqual(s.blockedScopes.map((b) => b.scope), ['ORDERS']);
     assert.equal(s.blockedScopes[0]!.symptom, symptomForScope('ORDERS'));
@@ -296,7 +287,7 @@ test('AccessDenied parks only that scope: symptom shown, schedules paused, other
 
     // The operator clicks "signal" in the Web UI, but Amazon still denies: nothing is unblocked.
     await connection.signal(reauthorisationCompletedSignal, { verifiedScopes: ['ORDERS'], by: 'ui:alice' });
-    const after = await waitFor(() => status(connection), (v) => v.lastReauthorisation?.by === 'ui:alice', 'the re-check to finish');
+    const after = await waitForValue('the re-check to finish', () => status(connection), (v) => v.lastReauthorisation?.by === 'ui:alice');
     assert.deepEqual(after.lastReauthorisation?.stillDenied, ['ORDERS']);
     assert.deepEqual(after.blockedScopes.map((b) => b.scope), ['ORDERS']);
     assert.equal(fake.resumed.length, 0);
@@ -324,17 +315,17 @@ test('a late AccessDenied report right after a re-authorisation is re-checked on
     const connection = await startConnection('uk-late');
     fake.denied.add('FEEDS');
     const first = await startCanary('uk-late', 'FEEDS', 'first');
-    await waitFor(() => status(connection), (v) => v.blockedScopes.length === 1, 'FEEDS blocked');
+    await waitForValue('FEEDS blocked', () => status(connection), (v) => v.blockedScopes.length === 1);
     fake.denied.clear();
     await connection.signal(reauthorisationCompletedSignal, { verifiedScopes: [...SCOPES], by: 'script' });
     await finished(first);
     // A report that describes a call made before the re-authorisation arrives now.
     await connection.signal(accessDeniedSignal, { scope: 'FEEDS', operation: 'patchListingsItem', workflowId: 'sku-push:uk-late:MUG', message: 'stale' });
-    const s = await waitFor(() => status(connection), () => fake.probes >= 5, 'the re-check probe (4 at re-authorisation, then 1)');
+    const s = await waitForValue('the re-check probe (4 at re-authorisation, then 1)', () => status(connection), () => fake.probes >= 5);
     assert.deepEqual(s.blockedScopes, [], 'Amazon answers the scope again, so it is not blocked');
     // The same workflow reporting again is believed: the scope really is broken for it.
     await connection.signal(accessDeniedSignal, { scope: 'FEEDS', operation: 'patchListingsItem', workflowId: 'sku-push:uk-late:MUG', message: 'again' });
-    const again = await waitFor(() => status(connection), (v) => v.blockedScopes.length === 1, 'FEEDS blocked again');
+    const again = await waitForValue('FEEDS blocked again', () => status(connection), (v) => v.blockedScopes.length === 1);
     assert.deepEqual(again.blockedScopes[0]!.waitingWorkflows, ['sku-push:uk-late:MUG']);
     await stop(connection);
   });
@@ -346,14 +337,14 @@ test('continue-as-new keeps blocked scopes, waiting workflows and the last re-au
     const firstRun = (await connection.describe()).runId;
     fake.denied.add('FULFILMENT_INVENTORY');
     const waiting = await startCanary('uk-long', 'FULFILMENT_INVENTORY', 'w');
-    await waitFor(() => status(connection), (v) => v.blockedScopes.length === 1, 'FULFILMENT_INVENTORY blocked');
+    await waitForValue('FULFILMENT_INVENTORY blocked', () => status(connection), (v) => v.blockedScopes.length === 1);
     // Enough reports to grow the history past the limit.
     for (let i = 0; i < 15; i++) {
       await connection.signal(accessDeniedSignal, { scope: 'FULFILMENT_INVENTORY', operation: 'getInventorySummaries', workflowId: `fba-sync:uk-long:${i}`, message: 'denied' });
     }
     const handle = client.workflow.getHandle(connectionWorkflowId('uk-long'));
-    await waitFor(async () => (await handle.describe()).runId, (runId) => runId !== firstRun, 'a new run');
-    const s = await waitFor(() => status(handle), (v) => v.blockedScopes[0]?.waitingWorkflows.length === 16, 'all 16 waiting workflows carried over');
+    await waitForValue('a new run', async () => (await handle.describe()).runId, (runId) => runId !== firstRun);
+    const s = await waitForValue('all 16 waiting workflows carried over', () => status(handle), (v) => v.blockedScopes[0]?.waitingWorkflows.length === 16);
     assert.deepEqual(s.blockedScopes.map((b) => b.scope), ['FULFILMENT_INVENTORY']);
     assert.equal(s.blockedScopes[0]!.symptom, symptomForScope('FULFILMENT_INVENTORY'));
     assert.ok(s.blockedScopes[0]!.waitingWorkflows.includes(waiting.workflowId));
