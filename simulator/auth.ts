@@ -1,4 +1,3 @@
-import { MINUTE } from './clock';
 import type { SimCore } from './core';
 import { accessDenied } from './api-error';
 import type { AccessToken, Authorisation, Seller, SimApp } from './state';
@@ -19,8 +18,6 @@ export interface LwaResult {
 }
 
 export const GRANTLESS_SCOPES = ['sellingpartnerapi::notifications', 'sellingpartnerapi::client_credential:rotation'] as const;
-
-const CONSENT_CODE_TTL_MS = 5 * MINUTE;
 
 function lwaError(status: number, error: string, description: string): LwaResult {
   return { status, body: { error, error_description: description } };
@@ -74,7 +71,7 @@ export class AuthService {
 
   issueConsentCode(clientId: string, sellerId: string, roles: string[]): { code: string; expiresAt: number } {
     const code = `ANDOdnKGlxRrSLxzLXhPcJzZ${this.core.rng('tokens').alnumUpper(20)}`;
-    const expiresAt = this.core.now() + CONSENT_CODE_TTL_MS;
+    const expiresAt = this.core.now() + this.core.options.consentCodeTtlMs;
     this.state.consentCodes.set(code, { code, clientId, sellerId, roles: [...new Set(roles)], expiresAt, used: false });
     return { code, expiresAt };
   }

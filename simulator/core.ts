@@ -16,6 +16,8 @@ export interface SimulatorOptions {
   notificationDestinationUrl?: string;
   /** LWA access token lifetime. Default 3600. */
   accessTokenTtlSeconds?: number;
+  /** Lifetime of a consent code (spapi_oauth_code), simulated. Default 300 (Amazon: about 5 minutes). */
+  consentCodeTtlSeconds?: number;
   /** How far getInventorySummaries lags behind real FBA stock movements. Default 5 h. */
   fbaLagSeconds?: number;
   /** The feed/inventory collision: a feed hit by a concurrent quantity change finishes this long after it was created. Default 30–90 min. */
@@ -62,6 +64,7 @@ export interface ResolvedOptions {
   seed: number;
   notificationDestinationUrl?: string;
   accessTokenTtlMs: number;
+  consentCodeTtlMs: number;
   fbaLagMs: number;
   feedCollisionMs: Range;
   feedQueueMs: Range;
@@ -104,12 +107,15 @@ export function resolveOptions(opts: SimulatorOptions = {}): ResolvedOptions {
   }
   const ttl = nonNegative(opts.accessTokenTtlSeconds, 3600, 'accessTokenTtlSeconds');
   if (ttl === 0) throw new Error('accessTokenTtlSeconds: must be > 0');
+  const codeTtl = nonNegative(opts.consentCodeTtlSeconds, 300, 'consentCodeTtlSeconds');
+  if (codeTtl === 0) throw new Error('consentCodeTtlSeconds: must be > 0');
   return {
     port,
     timeScale,
     seed: Math.trunc(opts.seed ?? 1),
     notificationDestinationUrl: opts.notificationDestinationUrl,
     accessTokenTtlMs: ttl * SECOND,
+    consentCodeTtlMs: codeTtl * SECOND,
     fbaLagMs: nonNegative(opts.fbaLagSeconds, 5 * 3600, 'fbaLagSeconds') * SECOND,
     feedCollisionMs: range(opts.feedProcessingSeconds, { min: 30 * 60, max: 90 * 60 }, 'feedProcessingSeconds'),
     feedQueueMs: range(opts.feedQueueSeconds, { min: 30, max: 120 }, 'feedQueueSeconds'),

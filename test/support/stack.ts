@@ -90,7 +90,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   try {
     const database: TestDatabase = await createTestDatabase();
     cleanups.push(() => database.drop());
-    const simulator = await startSimulator({ port: 0, timeScale: opts.timeScale ?? 60, seed: opts.seed ?? randomBytes(4).readUInt32LE() % 1_000_000_000, ...opts.simulator });
+    // At ×60 Amazon's 5-minute consent code lives 5 real seconds, less than a CLI subprocess may take to
+    // start on a loaded machine; the stack gives codes a simulated hour (the simulator's own tests keep 5 minutes).
+    const simulator = await startSimulator({
+      port: 0,
+      timeScale: opts.timeScale ?? 60,
+      seed: opts.seed ?? randomBytes(4).readUInt32LE() % 1_000_000_000,
+      consentCodeTtlSeconds: 3600,
+      ...opts.simulator,
+    });
     cleanups.push(() => simulator.close());
     const control = new SimulatorControl(simulator.url);
 
