@@ -21,12 +21,22 @@ export interface TestDatabase {
 
 let ownPostgres: Promise<string> | undefined;
 const ownServices: Array<() => Promise<void>> = [];
+/** Databases handed out and not dropped yet. */
+let openDatabases = 0;
 
 // A file run on its own (not through `npm test`) starts its own servers; stop them once the
 // file's tests are done, or their child processes keep the test process alive. (Under
-// `npm test` the runner owns the servers and this hook has nothing to do.)
-after(async () => {
-  for (const stop of ownServices.splice(0).reverse()) await stop().catch(() => {});
+// `npm test` the runner owns the servers and this hook has nothing to do.) This hook is
+// registered at import, so it runs before the file's own `after` hooks (which drop their
+// database, stop their stack): it only schedules the stop, which waits for those to finish.
+after(() => {
+  if (ownServices.length === 0) return;
+  void (async () => {
+    const deadline = Date.now() + 30_000;
+    while (openDatabases > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500)); // a stack's workers and clients close just after its database
+    for (const stop of ownServices.splice(0).reverse()) await stop().catch(() => {});
+  })();
 });
 
 async function serverUrl(): Promise<string> {
@@ -51,14 +61,22 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = base.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);
   const db = await openDb(url);
   await migrateDb(db);
+  openDatabases++;
+  let dropped = false;
   return {
     db,
     url,
     drop: async () => {
-      await closeDb(db);
-      const a = postgres(base, { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists ${name} with (force)`);
-      await a.end();
+      if (dropped) return;
+      dropped = true;
+      try {
+        await closeDb(db);
+        const a = postgres(base, { max: 1, onnotice: () => {} });
+        await a.unsafe(`drop database if exists ${name} with (force)`);
+        await a.end();
+      } finally {
+        openDatabases--;
+      }
     },
   };
 }
