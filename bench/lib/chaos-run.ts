@@ -78,8 +78,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     connectionId: 'uk-chaos',
     workerLogs: true,
     superviseWorkers: true,
-    // FBA orders ship within the run, so every order can reach a final state.
-    simulator: { fbaShipSeconds: 600, fbaLagSeconds: 1800 },
+    // FBA orders ship within the run, so every order can reach a final state. The seller consents in real
+    // time, not in simulated time: Amazon's 5-minute consent code lives 5 real minutes here (at ×30 five
+    // simulated minutes are 10 real seconds, less than a re-authorisation takes on a machine under chaos).
+    simulator: { fbaShipSeconds: 600, fbaLagSeconds: 1800, consentCodeTtlSeconds: 300 * opts.timeScale },
     log,
   });
   const injected: InjectedEvent[] = [];
