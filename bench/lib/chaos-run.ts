@@ -367,7 +367,7 @@ export async function checkInvariants(h: Harness, catalogue: ReturnType<typeof p
   add(
     'no AccessDenied activity retried (histories, channel_log)',
     [...retried, ...(deniedActivities === 0 ? ['no AccessDenied happened: the revocation was not exercised'] : [])],
-    `${deniedRows?.n ?? 0} AccessDenied calls in the channel log, ${deniedActivities} activity failures, each on its first attempt`,
+    `${deniedRows?.n ?? 0} AccessDenied calls in the channel log, ${deniedActivities} activity failures, each final (non-retryable) and never followed by another attempt`,
   );
 
   // 6. No workflow stuck without a reason an operator can see.
