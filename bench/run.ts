@@ -101,6 +101,7 @@ function printPeak(p: PeakDayResult, b: BaselineResult | undefined): void {
   );
   console.log(`  feeds ${s.feeds}, feed/quantity collisions on Amazon ${s.feedCollisions} (goal 0), oversells ${s.oversells} (goal 0), SKUs off the ledger after settling ${s.driftAfterSettle}`);
   const t = p.throttling;
+  const l = p.lifecycle;
   console.log(
     table(
       'Throttling and call economy',
@@ -109,10 +110,15 @@ function printPeak(p: PeakDayResult, b: BaselineResult | undefined): void {
         ['429s / calls, steady state', `${t.steady.throttled} / ${t.steady.calls} (${pct(t.steady.ratio)})`, '–', ''],
         ['429s / calls, whole run', `${t.all.throttled} / ${t.all.calls} (${pct(t.all.ratio)})`, b ? `${b.throttled} / ${b.calls} (${pct(b.ratio)})` : '–', ''],
         ['SP-API calls per order (429s included)', t.callsPerOrder, b ? b.callsPerOrder : '–', b ? x(t.callsPerOrder / b.callsPerOrder) : ''],
+        [
+          'FBM orders not shipped on Amazon when the run ended',
+          Object.entries(l.byState).filter(([k]) => !['SHIPPED', 'CANCELLED', 'FBA_RECORDED', 'FBA_SHIPPED'].includes(k)).reduce((n, [, v]) => n + v, 0),
+          b ? `${b.fbmUnshippedOnAmazon} of ${b.fbmOrders} (${b.ended === 'DOWNLOADED_ALL' ? 'caught up' : b.ended === 'CONDUIT_DONE' ? 'stopped 10 min after Conduit settled' : 'timed out'}; ${b.notDownloaded} never downloaded)` : '–',
+          '',
+        ],
       ],
     ),
   );
-  const l = p.lifecycle;
   console.log(
     `  lifecycle: ${Object.entries(l.byState).map(([k, v]) => `${k} ${v}`).join(', ')}; ${l.confirmations} confirmShipment accepted for ${l.despatched} packages; ` +
       `${l.cancelledByBuyers} buyer cancellations; ${l.returnsCreated} returns (${Object.entries(l.returnsByStatus).map(([k, v]) => `${k} ${v}`).join(', ') || 'none picked up'}); ${l.fbaSyncRuns} FBA syncs`,
@@ -187,35 +193,46 @@ async function main(): Promise<number> {
   const streamRate = num('stream-rate', values['stream-rate'], 400, 1, 100_000);
   const backlog = Math.max(1, orders - 2 * streamOrders);
   const runs: Array<Promise<void>> = [];
+  let peakRun: Promise<void> | undefined;
   if (!skip.has('peak')) {
-    runs.push(
-      runPeakDay({
-        orders,
-        skus,
-        timeScale,
-        seed,
-        streamRate,
-        streamOrders,
-        adjustments: num('adjustments', values.adjustments, q ? 8 : 40, 1, 10_000),
-        phaseTimeoutS,
-        dir: path.join('.data', 'bench', 'peak'),
-        log,
-        checkpoint: (partial) => {
-          results.peakDayPartial = { at: new Date().toISOString(), loadAverage: os.loadavg(), ...partial };
-          save();
-        },
-      }).then((r) => {
-        delete results.peakDayPartial;
-        peak = r;
-        results.peakDay = { at: new Date().toISOString(), loadAverage: os.loadavg(), ...r };
+    peakRun = runPeakDay({
+      orders,
+      skus,
+      timeScale,
+      seed,
+      streamRate,
+      streamOrders,
+      adjustments: num('adjustments', values.adjustments, q ? 8 : 40, 1, 10_000),
+      phaseTimeoutS,
+      dir: path.join('.data', 'bench', 'peak'),
+      log,
+      checkpoint: (partial) => {
+        results.peakDayPartial = { at: new Date().toISOString(), loadAverage: os.loadavg(), ...partial };
         save();
-      }),
-    );
+      },
+    }).then((r) => {
+      delete results.peakDayPartial;
+      peak = r;
+      results.peakDay = { at: new Date().toISOString(), loadAverage: os.loadavg(), ...r };
+      save();
+    });
+    runs.push(peakRun);
   }
   if (!skip.has('baseline')) {
     // Same workload on its own simulator, at the same time as Conduit's run (it is mostly waiting on 429s).
     runs.push(
-      runBaseline({ backlog, streamOrders, streamRate, timeScale, seed, catalogue: peakCatalogue(skus, { fbmQuantity: 60, fbaQuantity: 80 }), timeoutS: phaseTimeoutS * 2, log: (l) => log(`baseline: ${l}`) }).then((r) => {
+      runBaseline({
+        backlog,
+        streamOrders,
+        streamRate,
+        timeScale,
+        seed,
+        catalogue: peakCatalogue(skus, { fbmQuantity: 60, fbaQuantity: 80 }),
+        timeoutS: phaseTimeoutS * 2,
+        // Side by side: once Conduit's day has settled the baseline gets 10 more real minutes, then reports what it had not done.
+        ...(peakRun ? { stopAfter: { settled: peakRun, graceS: 600 } } : {}),
+        log: (l) => log(`baseline: ${l}`),
+      }).then((r) => {
         baseline = r;
         results.baseline = { at: new Date().toISOString(), ...r };
         save();

@@ -23,6 +23,11 @@ export interface BaselineOptions {
   seed: number;
   catalogue: SimCatalogueItem[];
   timeoutS: number;
+  /**
+   * Side by side: the baseline stops `graceS` real seconds after Conduit's run settled, and reports
+   * what it had not done by then (a plain loop under 429 storms may never catch up with a peak day).
+   */
+  stopAfter?: { settled: Promise<unknown>; graceS: number };
   log: (line: string) => void;
 }
 
@@ -36,6 +41,12 @@ export interface BaselineResult {
   byOperation: Record<string, { calls: number; throttled: number }>;
   backlog: { orders: number; drainedSimMinutes: number; boundSimMinutes: number; ratioToBound: number };
   pollingLatencyMinutes: { n: number; p50: number; p99: number };
+  /** Why the loop ended: every order downloaded, Conduit's run settled + grace, or the timeout. */
+  ended: 'DOWNLOADED_ALL' | 'CONDUIT_DONE' | 'TIMEOUT';
+  /** Orders Amazon has that the loop never downloaded, and FBM orders still not shipped on Amazon, when it ended. */
+  notDownloaded: number;
+  fbmOrders: number;
+  fbmUnshippedOnAmazon: number;
   realSeconds: number;
 }
 
@@ -78,11 +89,18 @@ export async function runBaseline(opts: BaselineOptions): Promise<BaselineResult
     await control.startOrderGenerator({ sellerId, ordersPerHour: opts.streamRate, fbaShare: 0.4, maxLines: 3 });
     const orders = () => [...sim.state.orders.values()].filter((o) => o.sellerId === sellerId);
 
-    /** Runs calls with a fixed number in flight (the client retries 429s itself). */
+    let stopAt: number | undefined;
+    void opts.stopAfter?.settled.then(
+      () => (stopAt = Date.now() + opts.stopAfter!.graceS * 1000),
+      () => (stopAt = Date.now()),
+    );
+    const stopping = () => stopAt !== undefined && Date.now() > stopAt;
+
+    /** Runs calls with a fixed number in flight (the client retries 429s itself); takes no new work once stopping. */
     const parallel = async <T>(items: T[], work: (item: T) => Promise<unknown>, concurrency = 10) => {
       const queue = [...items];
       await Promise.all(Array.from({ length: concurrency }, async () => {
-        for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item).catch(() => {});
+        for (let item = queue.shift(); item !== undefined && !stopping(); item = queue.shift()) await work(item).catch(() => {});
       }));
     };
 
@@ -90,6 +108,7 @@ export async function runBaseline(opts: BaselineOptions): Promise<BaselineResult
     const pollEveryMs = (5 * 60_000) / opts.timeScale;
     const deadline = started + opts.timeoutS * 1000;
     let generatorStopped = false;
+    let ended: BaselineResult['ended'] = 'DOWNLOADED_ALL';
     for (;;) {
       const pollStarted = Date.now();
       const pollSim = now();
@@ -158,8 +177,16 @@ export async function runBaseline(opts: BaselineOptions): Promise<BaselineResult
       const all = orders();
       const expected = all.filter((o) => o.fulfilledBy === 'AMAZON' || o.statusHistory.some((s) => s.status === 'UNSHIPPED'));
       if (generatorStopped && expected.every((o) => firstSeen.has(o.orderId) || o.status === 'CANCELLED')) break;
+      if (stopping()) {
+        ended = 'CONDUIT_DONE';
+        opts.log(`baseline: stopped ${opts.stopAfter!.graceS} s after Conduit's run settled, with ${firstSeen.size}/${expected.length} orders downloaded`);
+        if (!generatorStopped) await control.stopOrderGenerator(sellerId);
+        break;
+      }
       if (Date.now() > deadline) {
+        ended = 'TIMEOUT';
         opts.log(`baseline: timed out with ${firstSeen.size}/${expected.length} orders downloaded`);
+        if (!generatorStopped) await control.stopOrderGenerator(sellerId);
         break;
       }
       const wait = pollEveryMs - (Date.now() - pollStarted);
@@ -184,9 +211,15 @@ export async function runBaseline(opts: BaselineOptions): Promise<BaselineResult
     const plan = USAGE_PLANS.searchOrders;
     const boundMin = Math.max(0, (backlogOrders.length / 100 - plan.burst) / plan.rate) / 60;
     const stream = all.filter((o) => o.createdAt >= streamFrom && firstSeen.has(o.orderId)).map((o) => (firstSeen.get(o.orderId)! - downloadableAt(o)) / 60_000);
+    const expected = all.filter((o) => o.fulfilledBy === 'AMAZON' || o.statusHistory.some((s) => s.status === 'UNSHIPPED'));
+    const fbm = all.filter((o) => o.fulfilledBy === 'MERCHANT' && o.status !== 'CANCELLED');
     return {
       orders: all.length,
       downloaded: firstSeen.size,
+      ended,
+      notDownloaded: expected.filter((o) => !firstSeen.has(o.orderId) && o.status !== 'CANCELLED').length,
+      fbmOrders: fbm.length,
+      fbmUnshippedOnAmazon: fbm.filter((o) => o.status !== 'SHIPPED').length,
       calls,
       throttled,
       ratio: round(throttled / Math.max(1, calls), 4),
