@@ -63,16 +63,17 @@ export function createStockLedgerActivities(deps: Pick<ActivityDeps, 'db' | 'log
           try {
             // Update first: Postgres checks CHECK constraints on the proposed INSERT row before ON CONFLICT,
             // so an upsert would refuse every negative delta (release, despatch, count down) on an existing pool.
-            const updated = await tx
-              .update(schema.stockPools)
-              .set({
-                onHand: sql`${schema.stockPools.onHand} + ${m.onHandDelta}`,
-                allocated: sql`${schema.stockPools.allocated} + ${fba ? 0 : m.allocatedDelta}`,
-                fbaReserved: sql`${schema.stockPools.fbaReserved} + ${fba ? m.allocatedDelta : 0}`,
-                updatedAt: sql`now()`,
-              })
-              .where(and(eq(schema.stockPools.connectionId, connectionId), eq(schema.stockPools.sku, m.sku), eq(schema.stockPools.pool, m.pool)))
-              .returning({ sku: schema.stockPools.sku });
+            const applyDelta = () =>
+              tx
+                .update(schema.stockPools)
+                .set({
+                  onHand: sql`${schema.stockPools.onHand} + ${m.onHandDelta}`,
+                  allocated: sql`${schema.stockPools.allocated} + ${fba ? 0 : m.allocatedDelta}`,
+                  fbaReserved: sql`${schema.stockPools.fbaReserved} + ${fba ? m.allocatedDelta : 0}`,
+                  updatedAt: sql`now()`,
+                })
+                .where(and(eq(schema.stockPools.connectionId, connectionId), eq(schema.stockPools.sku, m.sku), eq(schema.stockPools.pool, m.pool)));
+            const updated = await applyDelta().returning({ sku: schema.stockPools.sku });
             if (updated.length === 0) {
               // First movement of this pool: the new row's checks refuse a negative opening balance.
               // Two workers may open the same pool at once: the loser applies its delta as an update.
@@ -88,17 +89,7 @@ export function createStockLedgerActivities(deps: Pick<ActivityDeps, 'db' | 'log
                 })
                 .onConflictDoNothing()
                 .returning({ sku: schema.stockPools.sku });
-              if (opened.length === 0) {
-                await tx
-                  .update(schema.stockPools)
-                  .set({
-                    onHand: sql`${schema.stockPools.onHand} + ${m.onHandDelta}`,
-                    allocated: sql`${schema.stockPools.allocated} + ${fba ? 0 : m.allocatedDelta}`,
-                    fbaReserved: sql`${schema.stockPools.fbaReserved} + ${fba ? m.allocatedDelta : 0}`,
-                    updatedAt: sql`now()`,
-                  })
-                  .where(and(eq(schema.stockPools.connectionId, connectionId), eq(schema.stockPools.sku, m.sku), eq(schema.stockPools.pool, m.pool)));
-              }
+              if (opened.length === 0) await applyDelta();
             }
           } catch (err) {
             const constraint = constraintOf(err) ?? '';

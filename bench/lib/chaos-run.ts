@@ -16,12 +16,11 @@ import { rolesForScope, SCOPES } from '../../domain/scopes';
 import { completeReauth } from '../../scripts/complete-reauth';
 import { createConsentUrl } from '../../scripts/consent-url';
 import type { ScriptContext } from '../../scripts/lib/connection-cli';
-import { startDemoSchedules } from '../../scripts/lib/demo-story';
 import { completeReauthorisationWorkflowType, connectionStatusQuery, connectionWorkflowId, consentRequestWorkflowType } from '../../workflows/contracts/connection';
 import { TERMINAL_ORDER_STATES } from '../../workflows/contracts/orders';
 import { peakCatalogue } from './catalogue';
 import { sleep, startHarness, waitUntil, type Harness } from './harness';
-import { amazonOrders, cancelSome, census, createReturns, fbmDrift, mustBeDownloaded, oversoldOrders, startBulkFeed, Warehouse } from './scenario';
+import { amazonOrders, cancelSome, census, createReturns, fbmDrift, mustBeDownloaded, oversoldOrders, startBulkFeed, startScaledSchedules, Warehouse } from './scenario';
 
 export interface ChaosOptions {
   orders: number;
@@ -101,13 +100,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   let cancelled = 0;
   let returns = 0;
   try {
-    const scaled = (ms: number) => Math.max(1000, Math.round(ms / opts.timeScale));
-    await startDemoSchedules(
-      h.client,
-      h.taskQueue,
-      { orderPollMs: scaled(5 * 60_000), fbaSyncMs: scaled(30 * 60_000), reconcileMs: scaled(24 * 3_600_000), returnsPickupMs: scaled(20 * 60_000), piiPurgeMs: scaled(24 * 3_600_000) },
-      h.connectionId,
-    );
+    await startScaledSchedules(h, { returnsPickupMinutes: 20 });
     await h.control.setNotificationUrl(h.notifications.url);
     warehouse = new Warehouse(h, { limit: 50, concurrency: 8 });
 

@@ -8,12 +8,11 @@
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
-import { startDemoSchedules } from '../../scripts/lib/demo-story';
 import { orderWorkflowId } from '../../workflows/contracts/orders';
 import { peakCatalogue } from './catalogue';
 import { summariseProfiles, type ProfileSummary } from './cpu-profile';
 import { sleep, startHarness, waitUntil } from './harness';
-import { amazonOrders, census, percentile, round, Warehouse } from './scenario';
+import { amazonOrders, census, percentile, round, startScaledSchedules, Warehouse } from './scenario';
 
 export interface EngineCostOptions {
   orders: number;
@@ -59,13 +58,7 @@ export async function runEngineCost(opts: EngineCostOptions): Promise<EngineCost
   const loadAverageStart = os.loadavg();
   let warehouse: Warehouse | undefined;
   try {
-    const scaled = (ms: number) => Math.max(1000, Math.round(ms / opts.timeScale));
-    await startDemoSchedules(
-      h.client,
-      h.taskQueue,
-      { orderPollMs: scaled(5 * 60_000), fbaSyncMs: scaled(30 * 60_000), reconcileMs: scaled(24 * 3_600_000), returnsPickupMs: scaled(6 * 3_600_000), piiPurgeMs: scaled(24 * 3_600_000) },
-      h.connectionId,
-    );
+    await startScaledSchedules(h, { returnsPickupMinutes: 6 * 60 });
     await h.control.setNotificationUrl(h.notifications.url);
     warehouse = new Warehouse(h, { limit: 200, concurrency: 32, everyMs: 200 });
     await sleep(1500); // the worker's first stats report: its start-up CPU is not the orders' cost

@@ -12,12 +12,11 @@ import { sql } from 'drizzle-orm';
 import { adjustWarehouseStock } from '../../activities/stock';
 import { silentLogger } from '../../activities/deps';
 import { schema } from '../../db/client';
-import { startDemoSchedules } from '../../scripts/lib/demo-story';
 import type { SimCatalogueItem } from '../../simulator/control-client';
 import { USAGE_PLANS } from '../../spapi/usage-plans';
 import { peakCatalogue } from './catalogue';
 import { sleep, startHarness, waitUntil, type Harness } from './harness';
-import { amazonOrders, cancelSome, census, createReturns, downloadableAt, fbmDrift, oversoldOrders, percentile, round, startBulkFeed, Warehouse } from './scenario';
+import { amazonOrders, cancelSome, census, createReturns, downloadableAt, fbmDrift, oversoldOrders, percentile, round, startBulkFeed, startScaledSchedules, Warehouse } from './scenario';
 
 export interface PeakDayOptions {
   orders: number;
@@ -164,13 +163,7 @@ export async function runPeakDay(opts: PeakDayOptions): Promise<PeakDayResult> {
   const simStart = h.simNow().getTime();
   let warehouse: Warehouse | undefined;
   try {
-    const scaled = (ms: number) => Math.max(1000, Math.round(ms / opts.timeScale));
-    await startDemoSchedules(
-      h.client,
-      h.taskQueue,
-      { orderPollMs: scaled(5 * 60_000), fbaSyncMs: scaled(30 * 60_000), reconcileMs: scaled(24 * 3_600_000), returnsPickupMs: scaled(20 * 60_000), piiPurgeMs: scaled(24 * 3_600_000) },
-      h.connectionId,
-    );
+    await startScaledSchedules(h, { returnsPickupMinutes: 20 });
     await h.control.setNotificationUrl(null);
     // Many packers: each despatch Update waits for its workflow's turn on a busy task queue.
     warehouse = new Warehouse(h, { limit: 400, concurrency: 64 });

@@ -5,7 +5,7 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { schema } from '../../db/client';
-import { createDemoReturn, runDemoFeed, warehouseTick } from '../../scripts/lib/demo-story';
+import { createDemoReturn, runDemoFeed, startDemoSchedules, warehouseTick } from '../../scripts/lib/demo-story';
 import type { SimCatalogueItem } from '../../simulator/control-client';
 import type { SimOrder } from '../../simulator/state';
 import { ledgerAvailable, sleep, type Harness } from './harness';
@@ -49,6 +49,21 @@ export class Warehouse {
     this.running = false;
     await this.loop;
   }
+}
+
+/**
+ * Production's schedules at the harness's time scale (never faster than once a real second): order
+ * download every 5 simulated minutes, FBA sync every 30, returns pickup every `returnsPickupMinutes`,
+ * reconciliation and the PII purge daily.
+ */
+export async function startScaledSchedules(h: Harness, opts: { returnsPickupMinutes: number }): Promise<void> {
+  const scaled = (simMs: number) => Math.max(1000, Math.round(simMs / h.timeScale));
+  await startDemoSchedules(
+    h.client,
+    h.taskQueue,
+    { orderPollMs: scaled(5 * 60_000), fbaSyncMs: scaled(30 * 60_000), reconcileMs: scaled(24 * 3_600_000), returnsPickupMs: scaled(opts.returnsPickupMinutes * 60_000), piiPurgeMs: scaled(24 * 3_600_000) },
+    h.connectionId,
+  );
 }
 
 /** The seller's orders on Amazon (read from the simulator's memory: it is this process). */

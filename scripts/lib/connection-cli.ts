@@ -89,30 +89,41 @@ function encryption(config: Config): { key: Buffer; keyId: string } {
   throw new ConfigError([`CONDUIT_ENCRYPTION_KEY: set the key Conduit's worker uses (no ${file} from a local demo either)`]);
 }
 
+/** A Temporal client with Conduit's payload codec, connected on first use (read-only commands and bad arguments never connect). */
+export function lazyTemporalClient(config: Config): { client(): Promise<Client>; close(): Promise<void> } {
+  let connection: Connection | undefined;
+  let client: Client | undefined;
+  return {
+    async client() {
+      if (client) return client;
+      const { key, keyId } = encryption(config);
+      connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`, connectTimeout: 5000 });
+      client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: conduitDataConverter(key, keyId) });
+      return client;
+    },
+    async close() {
+      await connection?.close().catch(() => {});
+    },
+  };
+}
+
 /**
  * Runs a script's `run` with a lazily connected Temporal client built from config and returns its
  * exit code (the operator CLI, scripts/conduit.ts, calls scripts this way).
  */
 export async function runScript(run: (argv: string[], ctx: ScriptContext) => Promise<number>, argv: string[]): Promise<number> {
   const config = loadConfig();
-  let connection: Connection | undefined;
-  let client: Client | undefined;
+  const temporal = lazyTemporalClient(config);
   try {
     return await run(argv, {
       config,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      async client() {
-        if (client) return client;
-        const { key, keyId } = encryption(config);
-        connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`, connectTimeout: 5000 });
-        client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: conduitDataConverter(key, keyId) });
-        return client;
-      },
+      client: () => temporal.client(),
       out: (line) => console.log(line),
       err: (line) => console.error(line),
     });
   } finally {
-    await connection?.close().catch(() => {});
+    await temporal.close();
   }
 }
 

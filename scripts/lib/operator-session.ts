@@ -3,14 +3,10 @@
  * that encrypts payloads with Conduit's key. Uses DATABASE_URL / TEMPORAL_ADDRESS when set, else
  * the local demo's embedded Postgres and dev server (same ports and dev secrets as `npm run demo`).
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { conduitDataConverter } from '../../codec/payload-codec';
-import { ConfigError, loadConfig, type Config } from '../../config';
+import type { Client } from '@temporalio/client';
+import { loadConfig, type Config } from '../../config';
 import { closeDb, openDb, schema, type Db } from '../../db/client';
-import { UsageError } from './connection-cli';
-import type { DevSecrets } from './dev-secrets';
+import { lazyTemporalClient, UsageError } from './connection-cli';
 
 export interface OperatorSession {
   config: Config;
@@ -20,33 +16,16 @@ export interface OperatorSession {
   close(): Promise<void>;
 }
 
-function encryption(config: Config): { key: Buffer; keyId: string } {
-  if (config.CONDUIT_ENCRYPTION_KEY) return { key: Buffer.from(config.CONDUIT_ENCRYPTION_KEY, 'base64'), keyId: config.CONDUIT_ENCRYPTION_KEY_ID };
-  const file = path.join(config.CONDUIT_DATA_DIR, 'dev-secrets.json');
-  if (fs.existsSync(file)) {
-    const dev = JSON.parse(fs.readFileSync(file, 'utf8')) as DevSecrets;
-    return { key: Buffer.from(dev.encryptionKey, 'base64'), keyId: config.CONDUIT_ENCRYPTION_KEY_ID };
-  }
-  throw new ConfigError([`CONDUIT_ENCRYPTION_KEY: set the key Conduit's worker uses (no ${file} from a local demo either)`]);
-}
-
 export async function openOperatorSession(): Promise<OperatorSession> {
   const config = loadConfig();
   const db = await openDb(config.DATABASE_URL ?? `postgres://conduit:conduit@127.0.0.1:${config.EMBEDDED_POSTGRES_PORT}/conduit`, { max: 2 });
-  let connection: Connection | undefined;
-  let client: Client | undefined;
+  const temporal = lazyTemporalClient(config);
   return {
     config,
     db,
-    async client() {
-      if (client) return client;
-      const { key, keyId } = encryption(config);
-      connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`, connectTimeout: 5000 });
-      client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: conduitDataConverter(key, keyId) });
-      return client;
-    },
+    client: () => temporal.client(),
     async close() {
-      await connection?.close().catch(() => {});
+      await temporal.close();
       await closeDb(db);
     },
   };
